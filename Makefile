@@ -1,0 +1,48 @@
+# One entry point for people and CI. Every target sets up what it needs first:
+# a Python venv in .venv (pinned in pyproject.toml) and anvil from npm (pinned in package-lock.json).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# ape-foundry starts `anvil` from PATH: the npm package ships the binary.
+export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+# Hypothesis profile: "ci" (bounded) unless the caller asks for "thorough".
+export SSI_HYPOTHESIS_PROFILE ?= ci
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup demo test gas bench bench-arb clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@echo "==> Python environment ($(VENV))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> anvil (npm @foundry-rs/anvil)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@anvil --version | head -n1
+	@touch $@
+
+demo: setup
+	@$(BIN)/ape run demo
+
+test: setup
+	@$(BIN)/ape test tests -q -p no:cacheprovider
+
+gas: setup
+	@$(BIN)/ape run gas
+
+bench: setup
+	@$(BIN)/python -m ssi.bench
+
+bench-arb: setup
+	@$(BIN)/ape run arb bench
+
+clean:
+	rm -rf $(VENV) node_modules .build .cache
