@@ -431,10 +431,13 @@ def current_fee_factor(index: address) -> uint256:
 
 @external
 @view
+@reentrant
 def effective_units(index: address, version: uint256, round_up: bool) -> DynArray[uint256, MAX_ASSETS]:
     """
     @notice Units per share a holder owns now, for every asset of a basket version.
-    @dev Rounded up when checking backing, down when paying out.
+    @dev Rounded up when checking backing, down when paying out. Marked
+         reentrant because `activate` reaches it back through the oracle's
+         `check_backing`; it only reads.
     @param index The index token.
     @param version The basket version.
     @param round_up Rounding direction.

@@ -2,13 +2,16 @@
 # pragma nonreentrancy on
 """
 @title Index factory
-@notice Creates a new index in one transaction: deploys its IndexToken from a
-        blueprint (wired to the Issuer as only minter) and registers it with
+@notice Creates a new index in one transaction: deploys its IndexToken as an
+        EIP-1167 clone of the token implementation (initialised with the
+        Issuer as only minter) and registers it with
         the BasketRegistry (first basket, compiler, management fee), the
         ReserveOracle (custodian signers, threshold) and the Issuer (cash
         token, fees, limits).
-@dev The registry, oracle and issuer are shared by every index, so creating
-     an index deploys only the token's code.
+@dev The registry, oracle and issuer are shared by every index and the token
+     is a 45-byte clone, so creating an index writes little more than its
+     settings. Clones are not upgradeable: they always delegate to the one
+     implementation fixed here.
 @custom:kill The owner can stop index creation by pointing the other
              contracts' `factory` elsewhere; existing indices are unaffected.
 """
@@ -28,6 +31,10 @@ exports: (
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
 )
+
+
+interface IIndexToken:
+    def initialize(name_: String[25], symbol_: String[16], issuer_: address): nonpayable
 
 
 # @dev Largest basket and signer set (as in the registry and oracle).
@@ -54,15 +61,15 @@ struct IndexParams:
     max_shares: uint256
 
 
-# @dev Blueprint of IndexToken.
-token_blueprint: public(immutable(address))
+# @dev The IndexToken implementation every index token is a clone of.
+token_implementation: public(immutable(address))
 # @dev The shared protocol contracts.
 registry: public(immutable(address))
 oracle: public(immutable(address))
 issuer: public(immutable(address))
 
-# @dev Every index created, in order.
-indices: public(DynArray[address, 1024])
+# @dev Number of indices created (the `IndexCreated` events list them).
+index_count: public(uint256)
 
 
 # @dev Emitted when an index is created.
@@ -73,17 +80,17 @@ event IndexCreated:
 
 
 @deploy
-def __init__(token_blueprint_: address, registry_: address, oracle_: address, issuer_: address):
+def __init__(token_implementation_: address, registry_: address, oracle_: address, issuer_: address):
     """
     @dev The deployer becomes the owner.
-    @param token_blueprint_ Blueprint of IndexToken.
+    @param token_implementation_ The deployed IndexToken implementation.
     @param registry_ The BasketRegistry.
     @param oracle_ The ReserveOracle.
     @param issuer_ The Issuer.
     """
     ownable.__init__()
     ownable_2step.__init__()
-    token_blueprint = token_blueprint_
+    token_implementation = token_implementation_
     registry = registry_
     oracle = oracle_
     issuer = issuer_
@@ -97,8 +104,9 @@ def create_index(params: IndexParams) -> address:
     @return The new index token.
     """
     ownable._check_owner()
-    token: address = create_from_blueprint(token_blueprint, params.name, params.symbol, issuer)
-    self.indices.append(token)
+    token: address = create_minimal_proxy_to(token_implementation)
+    extcall IIndexToken(token).initialize(params.name, params.symbol, issuer)
+    self.index_count += 1
     log IndexCreated(index=token, symbol=params.symbol, name=params.name)
     extcall IBasketRegistry(registry).register_index(
         token, params.asset_ids, params.units, params.compiler, params.management_fee_rate
@@ -116,12 +124,3 @@ def create_index(params: IndexParams) -> address:
     )
     return token
 
-
-@external
-@view
-def index_count() -> uint256:
-    """
-    @notice Number of indices created.
-    @return The count.
-    """
-    return len(self.indices)

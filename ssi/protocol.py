@@ -66,7 +66,7 @@ class Deployment:
     oracle: Any
     issuer: Any
     factory: Any
-    token_blueprint: str
+    token_implementation: str
     chain_id: int
 
     @property
@@ -83,7 +83,7 @@ class Deployment:
             "oracle": str(self.oracle.address),
             "issuer": str(self.issuer.address),
             "factory": str(self.factory.address),
-            "token_blueprint": self.token_blueprint,
+            "token_implementation": self.token_implementation,
         }
 
 
@@ -190,17 +190,17 @@ def deploy_protocol(
     max_fee_bps: int = 100,
     max_fee_rate: int = WAD // 20,
 ) -> Deployment:
-    """Deploy registry, oracle, issuer, the token blueprint and the factory, and wire them."""
+    """Deploy registry, oracle, issuer, the token implementation and the factory, and wire them."""
     registry = project.BasketRegistry.deploy(guardian, notice_period, max_fee_rate, sender=owner)
     oracle = project.ReserveOracle.deploy(registry, guardian, max_report_age, sender=owner)
     issuer = project.Issuer.deploy(registry, oracle, guardian, max_fee_bps, sender=owner)
-    blueprint = project.IndexToken.declare(sender=owner).contract_address
-    factory = project.Factory.deploy(blueprint, registry, oracle, issuer, sender=owner)
+    implementation = project.IndexToken.deploy(sender=owner)
+    factory = project.Factory.deploy(implementation, registry, oracle, issuer, sender=owner)
     registry.set_oracle(oracle, sender=owner)
     registry.set_factory(factory, sender=owner)
     oracle.set_factory(factory, sender=owner)
     issuer.set_factory(factory, sender=owner)
-    return Deployment(registry, oracle, issuer, factory, str(blueprint), chain_id)
+    return Deployment(registry, oracle, issuer, factory, str(implementation.address), chain_id)
 
 
 def register_assets(
