@@ -46,6 +46,26 @@ class MarketData:
     def symbols(self) -> list[str]:
         return list(self.price.columns)
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(price, market cap, volume) as numpy arrays, cached (the frames are not mutated)."""
+        cache = self.meta.get("_arrays")
+        if cache is None:
+            cache = (self.price.to_numpy(), self.market_cap.to_numpy(), self.volume.to_numpy())
+            self.meta["_arrays"] = cache
+        return cache
+
+    def label_table(self) -> pd.DataFrame:
+        """Labels aligned to the panel's symbols (flags 0 and empty sector where unlabelled)."""
+        cache = self.meta.get("_labels")
+        if cache is None:
+            cache = self.labels.reindex(self.price.columns)
+            for c in cache.columns:
+                if c.startswith("is_"):
+                    cache[c] = cache[c].fillna(0).astype(int)
+            cache["sector"] = cache["sector"].fillna("")
+            self.meta["_labels"] = cache
+        return cache
+
     def label(self, symbol: str, column: str, default=0):
         if symbol in self.labels.index:
             return self.labels.at[symbol, column]

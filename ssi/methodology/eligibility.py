@@ -53,25 +53,37 @@ def window_stats(market: MarketData, reference: dt.date, window: int) -> pd.Data
         raise ValueError(
             f"reference date {reference} outside the data ({market.first_date.date()} → {market.last_date.date()})"
         )
-    start = ref - pd.Timedelta(days=window - 1)
-    price = market.price.loc[start:ref]
-    caps = market.market_cap.loc[start:ref]
-    vol = market.volume.loc[start:ref]
-    have = price.notna() & caps.notna()
-    observed = have.sum()
+    stop = market.price.index.get_loc(ref) + 1
+    lo = max(0, stop - window)
+    price, caps, vol = (a[lo:stop] for a in market.arrays())
+    have = ~np.isnan(price) & ~np.isnan(caps)
+    observed = have.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg_cap = np.where(have, caps, 0.0).sum(axis=0) / observed
+        vol_days = (~np.isnan(vol)).sum(axis=0)
+        avg_vol = np.nansum(vol, axis=0) / vol_days
     stats = pd.DataFrame(
         {
             "observed_days": observed,
             "missing_days": window - observed,
-            "avg_market_cap": caps.where(have).mean(),
-            "avg_volume": vol.mean(),
-            "volume_days": vol.notna().sum(),
-            "market_cap": caps.ffill().iloc[-1],
-            "price": price.ffill().iloc[-1],
-        }
+            "avg_market_cap": np.where(observed > 0, avg_cap, np.nan),
+            "avg_volume": np.where(vol_days > 0, avg_vol, np.nan),
+            "volume_days": vol_days,
+            "market_cap": _last_valid(caps),
+            "price": _last_valid(price),
+        },
+        index=market.price.columns,
     )
     stats["volume_source"] = np.where(stats["volume_days"] > 0, "daily", "")
     return stats
+
+
+def _last_valid(a: np.ndarray) -> np.ndarray:
+    """Last non-NaN value of each column (NaN where none)."""
+    ok = ~np.isnan(a)
+    idx = a.shape[0] - 1 - np.argmax(ok[::-1], axis=0)
+    out = a[idx, np.arange(a.shape[1])]
+    return np.where(ok.any(axis=0), out, np.nan)
 
 
 def _snapshot_volume(market: MarketData, reference: dt.date, max_age_days: int) -> pd.Series:
@@ -89,7 +101,7 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
     e, u, s = definition.eligibility, definition.universe, definition.selection
     stats = window_stats(market, reference, e.window_days)
     passes_data = stats["missing_days"] <= e.max_missing_days
-    labels = market.labels.reindex(stats.index)
+    labels = market.label_table()
 
     # Candidate universe (the data test comes first: a window without data cannot be ranked).
     pool = stats[passes_data & stats["avg_market_cap"].gt(0)]
@@ -122,8 +134,9 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
     # §2.4 blacklist, §2.5 stablecoins / derivatives
     table.loc[live().intersection(pd.Index(e.blacklist)), "excluded_by"] = BLACKLIST
     for flag in e.exclude_flags:
-        flagged = [sym for sym in live() if market.label(sym, flag, 0) == 1]
-        table.loc[flagged, "excluded_by"] = FLAGGED
+        if flag in labels.columns:
+            hit = labels.loc[live(), flag].to_numpy() == 1
+            table.loc[live()[hit], "excluded_by"] = FLAGGED
     # §2.6 liquidity: drop the bottom fraction by 30-day average volume (tokens without any
     # volume figure are not ranked and not cut)
     ranked = table.loc[live(), "avg_volume"].dropna().sort_values(kind="stable")
@@ -146,5 +159,5 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
         vr = table.loc[live(), "avg_volume"].rank(ascending=False, method="min", na_option="bottom")
         table.loc[vr.index[vr > s.max_volume_rank], "excluded_by"] = VOLUME_RANK
 
-    table["sector"] = labels.reindex(table.index)["sector"].fillna("")
+    table["sector"] = labels.loc[table.index, "sector"].to_numpy()
     return Eligibility(reference=reference, table=table, universe_size=len(table))

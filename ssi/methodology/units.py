@@ -62,6 +62,11 @@ def units_per_share(
     with localcontext() as ctx:
         ctx.prec = 80
         nav = _dec(nav_per_share)
+        # normalise in exact arithmetic: float weights may sum to 1 + a few ulp, which would let
+        # the rounded-down basket exceed the NAV
+        wsum = sum((_dec(w) for w in weights.values()), Decimal(0))
+        if wsum <= 0:
+            raise ValueError("weights sum to zero")
         for sym, w in weights.items():
             p = prices.get(sym)
             if p is None or not p > 0:
@@ -70,7 +75,7 @@ def units_per_share(
                 raise ValueError(f"negative weight for {sym}")
             d = decimals[sym] if decimals and sym in decimals else decimals_of(sym)
             scale = Decimal(10) ** d * UNIT_SCALE
-            u = int((nav * _dec(w) / _dec(p) * scale).to_integral_value(rounding=ROUND_FLOOR))
+            u = int((nav * _dec(w) / wsum / _dec(p) * scale).to_integral_value(rounding=ROUND_FLOOR))
             units[sym] = u
             value += Decimal(u) * _dec(p) / scale
         err = (nav - value) / nav * 10_000
