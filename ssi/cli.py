@@ -108,6 +108,8 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
     _in_range(start_d, market, "start date")
     if end_d is not None:
         _in_range(end_d, market, "end date")
+        if end_d <= start_d:
+            raise UserError(f"end {end_d} is not after start {start_d}")
     bar = tqdm(total=0, unit="rebalance", desc=definition.name, disable=quiet, file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
