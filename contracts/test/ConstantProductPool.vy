@@ -26,7 +26,7 @@ WAD: constant(uint256) = 10**18
 
 
 event LiquidityAdded:
-    provider: indexed(address)
+    sender: indexed(address)
     amount_index: uint256
     amount_cash: uint256
     shares: uint256
@@ -35,7 +35,7 @@ event LiquidityAdded:
 
 
 event LiquidityRemoved:
-    provider: indexed(address)
+    sender: indexed(address)
     receiver: indexed(address)
     amount_index: uint256
     amount_cash: uint256
@@ -139,7 +139,7 @@ def add_liquidity(amount_index: uint256, amount_cash: uint256) -> uint256:
     assert extcall IERC20(index_token).transferFrom(msg.sender, self, amount_index, default_return_value=True), "pool: transfer failed"
     assert extcall IERC20(cash_token).transferFrom(msg.sender, self, amount_cash, default_return_value=True), "pool: transfer failed"
     log LiquidityAdded(
-        provider=msg.sender,
+        sender=msg.sender,
         amount_index=amount_index,
         amount_cash=amount_cash,
         shares=shares,
@@ -175,7 +175,7 @@ def remove_liquidity(shares: uint256, receiver: address) -> (uint256, uint256):
     assert extcall IERC20(index_token).transfer(receiver, out_index, default_return_value=True), "pool: transfer failed"
     assert extcall IERC20(cash_token).transfer(receiver, out_cash, default_return_value=True), "pool: transfer failed"
     log LiquidityRemoved(
-        provider=msg.sender,
+        sender=msg.sender,
         receiver=receiver,
         amount_index=out_index,
         amount_cash=out_cash,
