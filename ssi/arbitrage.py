@@ -80,7 +80,7 @@ of the asset behind ONE whole index share, multiplied by
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, Protocol, runtime_checkable
@@ -254,7 +254,7 @@ def max_mint_and_sell_profit(
     x: float, y: float, nav: float, fee_bps: int, creation_fee_bps: int,
     gas_cost: float = 0.0,
 ) -> float:
-    """Best mint-and-sell profit: ``(sqrt(y) - sqrt(x*C/g))**2 - gas`` (0 trade if below the band)."""
+    """Best mint-and-sell profit: ``(sqrt(y) - sqrt(x*C/g))**2 - gas`` (no trade: ``-gas``)."""
     _check_pool(x, y, nav)
     g = _g(fee_bps)
     cost = nav * (1 + creation_fee_bps / BPS)
@@ -266,7 +266,7 @@ def max_buy_and_redeem_profit(
     x: float, y: float, nav: float, fee_bps: int, redemption_fee_bps: int,
     gas_cost: float = 0.0,
 ) -> float:
-    """Best buy-and-redeem profit: ``(sqrt(R*x) - sqrt(y/g))**2 - gas``."""
+    """Best buy-and-redeem profit: ``(sqrt(R*x) - sqrt(y/g))**2 - gas`` (no trade: ``-gas``)."""
     _check_pool(x, y, nav)
     g = _g(fee_bps)
     proceeds = nav * (1 - redemption_fee_bps / BPS)
@@ -554,7 +554,8 @@ class Plan:
         return self.amount_in
 
 
-def _best(candidates: set[int], score) -> tuple[int, int]:
+def _best(candidates: set[int], score: Callable[[int], int]) -> tuple[int, int]:
+    """The candidate size with the highest exact profit (sizes without output skipped)."""
     best_size, best_profit = 0, None
     for size in sorted(c for c in candidates if c > 0):
         try:

@@ -80,7 +80,9 @@ def test_get_amount_out__matches_hand_computed_value():
     reserve_out=st.integers(min_value=1, max_value=10**30),
     fee_bps=pool_fees,
 )
-def test_get_amount_out__rounds_down_and_never_shrinks_k(amount_in, reserve_in, reserve_out, fee_bps):
+def test_get_amount_out__rounds_down_and_never_shrinks_k(
+    amount_in, reserve_in, reserve_out, fee_bps
+):
     out = arb.get_amount_out(amount_in, reserve_in, reserve_out, fee_bps)
     exact = Fraction(amount_in * (10_000 - fee_bps) * reserve_out,
                      reserve_in * 10_000 + amount_in * (10_000 - fee_bps))

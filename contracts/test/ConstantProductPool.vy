@@ -104,6 +104,26 @@ def _amount_out(amount_in: uint256, reserve_in: uint256, reserve_out: uint256) -
     return (in_with_fee * reserve_out) // (reserve_in * BPS + in_with_fee)
 
 
+@internal
+def _pull(token: address, amount: uint256):
+    """
+    @dev Takes `amount` of `token` from the caller (needs an allowance).
+    """
+    ok: bool = extcall IERC20(token).transferFrom(
+        msg.sender, self, amount, default_return_value=True
+    )
+    assert ok, "pool: transfer failed"
+
+
+@internal
+def _push(token: address, receiver: address, amount: uint256):
+    """
+    @dev Sends `amount` of `token` to `receiver`.
+    """
+    ok: bool = extcall IERC20(token).transfer(receiver, amount, default_return_value=True)
+    assert ok, "pool: transfer failed"
+
+
 @external
 def add_liquidity(amount_index: uint256, amount_cash: uint256) -> uint256:
     """
@@ -136,8 +156,8 @@ def add_liquidity(amount_index: uint256, amount_cash: uint256) -> uint256:
     self.liquidity_of[msg.sender] += shares
     self.total_liquidity = supply + shares
 
-    assert extcall IERC20(index_token).transferFrom(msg.sender, self, amount_index, default_return_value=True), "pool: transfer failed"
-    assert extcall IERC20(cash_token).transferFrom(msg.sender, self, amount_cash, default_return_value=True), "pool: transfer failed"
+    self._pull(index_token, amount_index)
+    self._pull(cash_token, amount_cash)
     log LiquidityAdded(
         sender=msg.sender,
         amount_index=amount_index,
@@ -172,8 +192,8 @@ def remove_liquidity(shares: uint256, receiver: address) -> (uint256, uint256):
     self.liquidity_of[msg.sender] -= shares
     self.total_liquidity = supply - shares
 
-    assert extcall IERC20(index_token).transfer(receiver, out_index, default_return_value=True), "pool: transfer failed"
-    assert extcall IERC20(cash_token).transfer(receiver, out_cash, default_return_value=True), "pool: transfer failed"
+    self._push(index_token, receiver, out_index)
+    self._push(cash_token, receiver, out_cash)
     log LiquidityRemoved(
         sender=msg.sender,
         receiver=receiver,
@@ -244,8 +264,8 @@ def swap(amount_in: uint256, cash_in: bool, min_out: uint256, receiver: address)
     self.reserve_index = reserve_index
     self.reserve_cash = reserve_cash
 
-    assert extcall IERC20(token_in).transferFrom(msg.sender, self, amount_in, default_return_value=True), "pool: transfer failed"
-    assert extcall IERC20(token_out).transfer(receiver, amount_out, default_return_value=True), "pool: transfer failed"
+    self._pull(token_in, amount_in)
+    self._push(token_out, receiver, amount_out)
     log Swap(
         sender=msg.sender,
         receiver=receiver,
