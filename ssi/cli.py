@@ -1,0 +1,133 @@
+"""``ssi`` command line: ``ssi weights`` (one rebalance) and ``ssi backtest``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ssi.methodology.definition import available_indices
+
+
+class UserError(click.ClickException):
+    """One clear line to stderr, exit code 1, no traceback."""
+
+    def show(self, file=None) -> None:  # noqa: D102
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise UserError(f"bad {what} {value!r}: expected YYYY-MM-DD") from None
+
+
+def _load(index: str, data: str | None, sectors: str | None):
+    from ssi.data.market import load_market
+    from ssi.methodology.definition import load_definition
+
+    try:
+        definition = load_definition(index)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    for p, opt in ((data, "--data"), (sectors, "--sectors")):
+        if p is not None and not Path(p).is_file():
+            raise UserError(f"{opt}: file not found: {p}")
+    try:
+        market = load_market(data, sectors)
+    except (OSError, ValueError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
+    return definition, market
+
+
+def _in_range(d: dt.date, market, what: str) -> None:
+    lo, hi = market.first_date.date(), market.last_date.date()
+    if not lo <= d <= hi:
+        raise UserError(f"{what} {d} outside the data ({lo} → {hi})")
+
+
+@click.group()
+def main() -> None:
+    """SSI index tools: index methodology, rebalances and backtests."""
+
+
+index_option = click.option("--index", "index", required=True, help=f"index name ({', '.join(available_indices())}) or a YAML file")
+data_option = click.option("--data", "data", default=None, help="market panel (csv/csv.gz, columns of the shared panel); default: bundled")
+sectors_option = click.option("--sectors", "sectors", default=None, help="sector labels (columns of sector_labels.csv); default: bundled")
+
+
+@main.command()
+@index_option
+@click.option("--date", "date_", required=True, help="reference date YYYY-MM-DD")
+@click.option("--supply", default=1000.0, show_default=True, help="index shares outstanding, for the trades")
+@data_option
+@sectors_option
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def weights(index: str, date_: str, supply: float, data: str | None, sectors: str | None, as_json: bool) -> None:
+    """The rebalance for a reference date: universe, candidates, buffer, weights, units, trades."""
+    from ssi.methodology.weights_report import build_weights_report, render_text
+
+    reference = _date(date_, "date")
+    definition, market = _load(index, data, sectors)
+    _in_range(reference, market, "date")
+    try:
+        report = build_weights_report(definition, market, reference, supply)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(render_text(report))
+
+
+@main.command()
+@index_option
+@click.option("--start", default=None, help="first day (YYYY-MM-DD); default: the index base date")
+@click.option("--end", default=None, help="last day (YYYY-MM-DD); default: end of the data")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="output folder")
+@data_option
+@sectors_option
+@click.option("--no-chart", is_flag=True, help="skip chart.png")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def backtest(index: str, start: str | None, end: str | None, out: str, data: str | None,
+             sectors: str | None, no_chart: bool, quiet: bool) -> None:
+    """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png."""
+    from tqdm import tqdm
+
+    from ssi.methodology.backtest import run_backtest
+    from ssi.methodology.report import write_outputs
+
+    start_d = _date(start, "start date") if start else None
+    end_d = _date(end, "end date") if end else None
+    definition, market = _load(index, data, sectors)
+    start_d = start_d or definition.base.date
+    _in_range(start_d, market, "start date")
+    if end_d is not None:
+        _in_range(end_d, market, "end date")
+        if end_d <= start_d:
+            raise UserError(f"end {end_d} is not after start {start_d}")
+    bar = tqdm(total=0, unit="rebalance", desc=definition.name, disable=quiet, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        result = run_backtest(definition, market, start_d, end_d, progress=progress)
+    except ValueError as exc:
+        bar.close()
+        raise UserError(str(exc)) from None
+    bar.close()
+    summary = write_outputs(result, market, Path(out), chart=not no_chart)
+    i, b = summary["index"], summary["btc_buy_and_hold"]
+    click.echo(f"{definition.title} {i['start']} → {i['end']}: cumulative {i['cumulative_return']:+.1%} "
+               f"(BTC {b['cumulative_return']:+.1%}), vol {i['annualised_volatility']:.1%}, "
+               f"max drawdown {i['max_drawdown']:.1%}; wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
