@@ -25,7 +25,7 @@ $(PY_STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	@echo "==> anvil (npm @foundry-rs/anvil)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@npm install --no-audit --no-fund --loglevel=error
 	@anvil --version | head -n1
 	@touch $@
 

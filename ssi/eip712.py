@@ -205,7 +205,8 @@ class ApeSigner:
         sig = self.account.sign_message(message)
         if sig is None:
             raise ValueError(f"account {self.account.address} refused to sign")
-        return bytes(sig.r) + bytes(sig.s) + bytes([sig.v])
+        # r and s may come back without their leading zero bytes: pad them.
+        return bytes(sig.r).rjust(32, b"\0") + bytes(sig.s).rjust(32, b"\0") + bytes([sig.v])
 
 
 def sign(signer: MessageSigner, domain: Domain, struct: Quote | ReserveReport | NavReport) -> bytes:

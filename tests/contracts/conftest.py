@@ -120,13 +120,15 @@ def make_index(project, protocol, admin, compiler, wlp, pmm, custodian_signers, 
         creation_fee_bps: int = 10,
         redemption_fee_bps: int = 10,
         management_fee_rate: int = 0,
+        units: list[int] | None = None,
     ) -> Index:
         tag = next(_names)
         assets = [f"A{tag}X{i}" for i in range(n_assets)]
         decs = [decimals[i % len(decimals)] for i in range(n_assets)]
         register_assets(protocol, admin, zip(assets, decs))
         # 0.001 whole token per share, plus a distinct tail so that rounding is exercised.
-        units = [10 ** d * UNIT_SCALE // 1000 + 12345 + i for i, d in enumerate(decs)]
+        if units is None:
+            units = [10 ** d * UNIT_SCALE // 1000 + 12345 + i for i, d in enumerate(decs)]
         spec = IndexSpec(
             name=f"Test Index {tag}",
             symbol=f"T{tag}.ssi",

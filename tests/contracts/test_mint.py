@@ -123,11 +123,13 @@ def test_request_mint__unknown_pmm__reverts(flows, index7, protocol, attacker):
 
 
 def test_request_mint__bad_signature__reverts(flows, index7, protocol):
-    quote, sig = flows.quote(index7, MINT, SHARES, CASH)
+    quote, _ = flows.quote(index7, MINT, SHARES, CASH)
+    _, other_sig = flows.quote(index7, MINT, SHARES + 1, CASH)
     flows.fund_wlp(2 * CASH)
-    tampered = sig[:10] + bytes([sig[10] ^ 0xFF]) + sig[11:]
+    # A well-formed signature of another quote recovers some other address.
     with ape.reverts("issuer: signer not pmm"):
-        protocol.issuer.request_mint(quote.as_tuple(), tampered, CASH, sender=flows.wlp)
+        protocol.issuer.request_mint(quote.as_tuple(), other_sig, CASH, sender=flows.wlp)
+    # A signature that recovers no address at all.
     with ape.reverts("ecdsa: invalid signature"):
         protocol.issuer.request_mint(quote.as_tuple(), b"\x00" * 64 + b"\x1b", CASH, sender=flows.wlp)
 
