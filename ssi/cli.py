@@ -26,7 +26,8 @@ def _date(value: str, what: str) -> dt.date:
         raise UserError(f"bad {what} {value!r}: expected YYYY-MM-DD") from None
 
 
-def _load(index: str, data: str | None, sectors: str | None):
+def _load(index: str, data: str | None, sectors: str | None, source: str = "bundled",
+          symbols: str | None = None, days: int = 365):
     from ssi.data.market import load_market
     from ssi.methodology.definition import load_definition
 
@@ -37,11 +38,38 @@ def _load(index: str, data: str | None, sectors: str | None):
     for p, opt in ((data, "--data"), (sectors, "--sectors")):
         if p is not None and not Path(p).is_file():
             raise UserError(f"{opt}: file not found: {p}")
+    if source == "coingecko":
+        return definition, _load_coingecko(data, sectors, symbols, days)
+    if symbols is not None:
+        raise UserError("--symbols applies to --source coingecko only")
     try:
         market = load_market(data, sectors)
     except (OSError, ValueError) as exc:
         raise UserError(str(exc).splitlines()[0]) from None
     return definition, market
+
+
+def _load_coingecko(data: str | None, sectors: str | None, symbols: str | None, days: int):
+    from ssi.data import coingecko
+    from ssi.data.labels import read_labels
+    from ssi.data.market import BUNDLED_LABELS
+
+    if data is not None:
+        raise UserError("--data and --source coingecko exclude each other")
+    if days < 31:
+        raise UserError(f"--days {days}: the eligibility window needs at least 31 days of history")
+    syms = None
+    if symbols is not None:
+        syms = [s.strip().upper() for s in symbols.split(",") if s.strip()]
+        if not syms:
+            raise UserError("--symbols: empty list")
+        if "BTC" not in syms:
+            syms.append("BTC")  # the backtest's benchmark
+    try:
+        labels = read_labels(sectors or BUNDLED_LABELS)
+        return coingecko.load_coingecko(syms, days, labels=labels, client=coingecko.default_client())
+    except (OSError, ValueError, coingecko.CoinGeckoError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
 
 
 def _in_range(d: dt.date, market, what: str) -> None:
@@ -60,19 +88,32 @@ data_option = click.option("--data", "data", default=None, help="market panel (c
 sectors_option = click.option("--sectors", "sectors", default=None, help="sector labels (columns of sector_labels.csv); default: bundled")
 
 
+def source_options(f):
+    """--source bundled|coingecko, and what the live source needs."""
+    f = click.option("--days", default=365, show_default=True, type=int,
+                     help="coingecko: days of history (public API: at most 365)")(f)
+    f = click.option("--symbols", default=None,
+                     help="coingecko: comma-separated symbols to fetch (BTC is always added: the benchmark); default: CoinGecko's current top 40")(f)
+    f = click.option("--source", type=click.Choice(["bundled", "coingecko"]), default="bundled", show_default=True,
+                     help="market data: the bundled dataset (or --data), or CoinGecko's public API (network)")(f)
+    return f
+
+
 @main.command()
 @index_option
 @click.option("--date", "date_", required=True, help="reference date YYYY-MM-DD")
 @click.option("--supply", default=1000.0, show_default=True, help="index shares outstanding, for the trades")
 @data_option
 @sectors_option
+@source_options
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-def weights(index: str, date_: str, supply: float, data: str | None, sectors: str | None, as_json: bool) -> None:
+def weights(index: str, date_: str, supply: float, data: str | None, sectors: str | None, source: str,
+            symbols: str | None, days: int, as_json: bool) -> None:
     """The rebalance for a reference date: universe, candidates, buffer, weights, units, trades."""
     from ssi.methodology.weights_report import build_weights_report, render_text
 
     reference = _date(date_, "date")
-    definition, market = _load(index, data, sectors)
+    definition, market = _load(index, data, sectors, source, symbols, days)
     _in_range(reference, market, "date")
     try:
         report = build_weights_report(definition, market, reference, supply)
@@ -91,10 +132,11 @@ def weights(index: str, date_: str, supply: float, data: str | None, sectors: st
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @data_option
 @sectors_option
+@source_options
 @click.option("--no-chart", is_flag=True, help="skip chart.png")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def backtest(index: str, start: str | None, end: str | None, out: str, data: str | None,
-             sectors: str | None, no_chart: bool, quiet: bool) -> None:
+             sectors: str | None, source: str, symbols: str | None, days: int, no_chart: bool, quiet: bool) -> None:
     """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png."""
     from tqdm import tqdm
 
@@ -103,7 +145,7 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
 
     start_d = _date(start, "start date") if start else None
     end_d = _date(end, "end date") if end else None
-    definition, market = _load(index, data, sectors)
+    definition, market = _load(index, data, sectors, source, symbols, days)
     start_d = start_d or definition.base.date
     _in_range(start_d, market, "start date")
     if end_d is not None:
