@@ -133,11 +133,19 @@ def weights(index: str, date_: str, supply: float, data: str | None, sectors: st
 @data_option
 @sectors_option
 @source_options
+@click.option("--funding", default=None, help="USSI: funding-rate file (columns of funding_rates_daily_btc_eth.csv); default: USSI.yaml")
+@click.option("--funding-proxy", type=click.Choice(["btc", "mean"]), default=None, help="USSI: rate for constituents without actual funding")
+@click.option("--band", type=float, default=None, help="USSI: rebalancing band on short notional / NAV (e.g. 0.05)")
+@click.option("--spot-cost-bps", type=float, default=None, help="USSI: cost on traded spot notional, bps")
+@click.option("--perp-cost-bps", type=float, default=None, help="USSI: cost on traded perpetual notional, bps")
 @click.option("--no-chart", is_flag=True, help="skip chart.png")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def backtest(index: str, start: str | None, end: str | None, out: str, data: str | None,
-             sectors: str | None, source: str, symbols: str | None, days: int, no_chart: bool, quiet: bool) -> None:
-    """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png."""
+             sectors: str | None, source: str, symbols: str | None, days: int, funding: str | None,
+             funding_proxy: str | None, band: float | None, spot_cost_bps: float | None, perp_cost_bps: float | None,
+             no_chart: bool, quiet: bool) -> None:
+    """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png
+    (USSI: also funding.csv, and the hedged NAV against MAG7 and cash)."""
     from tqdm import tqdm
 
     from ssi.methodology.backtest import run_backtest
@@ -152,12 +160,25 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
         _in_range(end_d, market, "end date")
         if end_d <= start_d:
             raise UserError(f"end {end_d} is not after start {start_d}")
+    overrides = {"rebalance_band": band, "spot_cost_bps": spot_cost_bps, "perp_cost_bps": perp_cost_bps,
+                 "funding_proxy": funding_proxy}
+    is_ussi = "hedge_ratio" in definition.strategy
+    if not is_ussi and (funding is not None or any(v is not None for v in overrides.values())):
+        raise UserError(f"--funding, --funding-proxy, --band and the cost options apply to USSI only, not {definition.name}")
+    if funding is not None and not Path(funding).is_file():
+        raise UserError(f"--funding: file not found: {funding}")
     bar = tqdm(total=0, unit="rebalance", desc=definition.name, disable=quiet, file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
 
+    if is_ussi:
+        try:
+            _backtest_ussi(definition, market, start_d, end_d, Path(out), funding, overrides, not no_chart, progress)
+        finally:
+            bar.close()
+        return
     try:
         result = run_backtest(definition, market, start_d, end_d, progress=progress)
     except ValueError as exc:
@@ -169,6 +190,30 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
     click.echo(f"{definition.title} {i['start']} → {i['end']}: cumulative {i['cumulative_return']:+.1%} "
                f"(BTC {b['cumulative_return']:+.1%}), vol {i['annualised_volatility']:.1%}, "
                f"max drawdown {i['max_drawdown']:.1%}; wrote {out}")
+
+
+def _backtest_ussi(definition, market, start_d, end_d, out: Path, funding_file: str | None, overrides: dict,
+                   chart: bool, progress) -> None:
+    from ssi.methodology.backtest import run_backtest
+    from ssi.methodology.definition import load_definition
+    from ssi.methodology.ussi import StrategyParams, load_strategy_funding, run_ussi
+    from ssi.methodology.ussi_report import write_ussi_outputs
+
+    try:
+        params = StrategyParams.from_definition(definition, **overrides)
+        funding_path = Path(funding_file) if funding_file else params.funding_path()
+        funding = load_strategy_funding(params, funding_path)
+        result, spot = run_ussi(definition, market, start_d, end_d, funding, params, progress=progress)
+        mag7 = run_backtest(load_definition("MAG7"), market, start_d, spot.levels.index[-1].date()).levels
+    except (OSError, KeyError, ValueError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
+    summary = write_ussi_outputs(result, mag7, market, funding, out, definition.title, chart, str(funding_path))
+    u, m, c = summary["ussi"], summary["mag7"], summary["cash"]
+    click.echo(f"{definition.title} {u['start']} → {u['end']}: APR {u['apr']:+.2%} (MAG7 {m['apr']:+.1%}, cash {c['apr']:+.1%}), "
+               f"vol {u['annualised_volatility']:.2%}, max drawdown {u['max_drawdown']:.2%}, "
+               f"worst month {u['worst_month']['month']} {u['worst_month']['return']:+.2%}, "
+               f"negative funding on {u['negative_funding_day_share']:.1%} of days, "
+               f"proxy rates {u['proxy_share']:.0%} of constituent-days; wrote {out}")
 
 
 if __name__ == "__main__":
