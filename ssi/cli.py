@@ -26,7 +26,8 @@ def _date(value: str, what: str) -> dt.date:
         raise UserError(f"bad {what} {value!r}: expected YYYY-MM-DD") from None
 
 
-def _load(index: str, data: str | None, sectors: str | None):
+def _load(index: str, data: str | None, sectors: str | None, source: str = "bundled",
+          symbols: str | None = None, days: int = 365):
     from ssi.data.market import load_market
     from ssi.methodology.definition import load_definition
 
@@ -37,11 +38,38 @@ def _load(index: str, data: str | None, sectors: str | None):
     for p, opt in ((data, "--data"), (sectors, "--sectors")):
         if p is not None and not Path(p).is_file():
             raise UserError(f"{opt}: file not found: {p}")
+    if source == "coingecko":
+        return definition, _load_coingecko(data, sectors, symbols, days)
+    if symbols is not None:
+        raise UserError("--symbols applies to --source coingecko only")
     try:
         market = load_market(data, sectors)
     except (OSError, ValueError) as exc:
         raise UserError(str(exc).splitlines()[0]) from None
     return definition, market
+
+
+def _load_coingecko(data: str | None, sectors: str | None, symbols: str | None, days: int):
+    from ssi.data import coingecko
+    from ssi.data.labels import read_labels
+    from ssi.data.market import BUNDLED_LABELS
+
+    if data is not None:
+        raise UserError("--data and --source coingecko exclude each other")
+    if days < 31:
+        raise UserError(f"--days {days}: the eligibility window needs at least 31 days of history")
+    syms = None
+    if symbols is not None:
+        syms = [s.strip().upper() for s in symbols.split(",") if s.strip()]
+        if not syms:
+            raise UserError("--symbols: empty list")
+        if "BTC" not in syms:
+            syms.append("BTC")  # the backtest's benchmark
+    try:
+        labels = read_labels(sectors or BUNDLED_LABELS)
+        return coingecko.load_coingecko(syms, days, labels=labels, client=coingecko.default_client())
+    except (OSError, ValueError, coingecko.CoinGeckoError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
 
 
 def _in_range(d: dt.date, market, what: str) -> None:
@@ -60,19 +88,32 @@ data_option = click.option("--data", "data", default=None, help="market panel (c
 sectors_option = click.option("--sectors", "sectors", default=None, help="sector labels (columns of sector_labels.csv); default: bundled")
 
 
+def source_options(f):
+    """--source bundled|coingecko, and what the live source needs."""
+    f = click.option("--days", default=365, show_default=True, type=int,
+                     help="coingecko: days of history (public API: at most 365)")(f)
+    f = click.option("--symbols", default=None,
+                     help="coingecko: comma-separated symbols to fetch (BTC is always added: the benchmark); default: CoinGecko's current top 40")(f)
+    f = click.option("--source", type=click.Choice(["bundled", "coingecko"]), default="bundled", show_default=True,
+                     help="market data: the bundled dataset (or --data), or CoinGecko's public API (network)")(f)
+    return f
+
+
 @main.command()
 @index_option
 @click.option("--date", "date_", required=True, help="reference date YYYY-MM-DD")
 @click.option("--supply", default=1000.0, show_default=True, help="index shares outstanding, for the trades")
 @data_option
 @sectors_option
+@source_options
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-def weights(index: str, date_: str, supply: float, data: str | None, sectors: str | None, as_json: bool) -> None:
+def weights(index: str, date_: str, supply: float, data: str | None, sectors: str | None, source: str,
+            symbols: str | None, days: int, as_json: bool) -> None:
     """The rebalance for a reference date: universe, candidates, buffer, weights, units, trades."""
     from ssi.methodology.weights_report import build_weights_report, render_text
 
     reference = _date(date_, "date")
-    definition, market = _load(index, data, sectors)
+    definition, market = _load(index, data, sectors, source, symbols, days)
     _in_range(reference, market, "date")
     try:
         report = build_weights_report(definition, market, reference, supply)
@@ -91,11 +132,20 @@ def weights(index: str, date_: str, supply: float, data: str | None, sectors: st
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @data_option
 @sectors_option
+@source_options
+@click.option("--funding", default=None, help="USSI: funding-rate file (columns of funding_rates_daily_btc_eth.csv); default: USSI.yaml")
+@click.option("--funding-proxy", type=click.Choice(["btc", "mean"]), default=None, help="USSI: rate for constituents without actual funding")
+@click.option("--band", type=float, default=None, help="USSI: rebalancing band on short notional / NAV (e.g. 0.05)")
+@click.option("--spot-cost-bps", type=float, default=None, help="USSI: cost on traded spot notional, bps")
+@click.option("--perp-cost-bps", type=float, default=None, help="USSI: cost on traded perpetual notional, bps")
 @click.option("--no-chart", is_flag=True, help="skip chart.png")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def backtest(index: str, start: str | None, end: str | None, out: str, data: str | None,
-             sectors: str | None, no_chart: bool, quiet: bool) -> None:
-    """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png."""
+             sectors: str | None, source: str, symbols: str | None, days: int, funding: str | None,
+             funding_proxy: str | None, band: float | None, spot_cost_bps: float | None, perp_cost_bps: float | None,
+             no_chart: bool, quiet: bool) -> None:
+    """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png
+    (USSI: also funding.csv, and the hedged NAV against MAG7 and cash)."""
     from tqdm import tqdm
 
     from ssi.methodology.backtest import run_backtest
@@ -103,19 +153,32 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
 
     start_d = _date(start, "start date") if start else None
     end_d = _date(end, "end date") if end else None
-    definition, market = _load(index, data, sectors)
+    definition, market = _load(index, data, sectors, source, symbols, days)
     start_d = start_d or definition.base.date
     _in_range(start_d, market, "start date")
     if end_d is not None:
         _in_range(end_d, market, "end date")
         if end_d <= start_d:
             raise UserError(f"end {end_d} is not after start {start_d}")
+    overrides = {"rebalance_band": band, "spot_cost_bps": spot_cost_bps, "perp_cost_bps": perp_cost_bps,
+                 "funding_proxy": funding_proxy}
+    is_ussi = "hedge_ratio" in definition.strategy
+    if not is_ussi and (funding is not None or any(v is not None for v in overrides.values())):
+        raise UserError(f"--funding, --funding-proxy, --band and the cost options apply to USSI only, not {definition.name}")
+    if funding is not None and not Path(funding).is_file():
+        raise UserError(f"--funding: file not found: {funding}")
     bar = tqdm(total=0, unit="rebalance", desc=definition.name, disable=quiet, file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
 
+    if is_ussi:
+        try:
+            _backtest_ussi(definition, market, start_d, end_d, Path(out), funding, overrides, not no_chart, progress)
+        finally:
+            bar.close()
+        return
     try:
         result = run_backtest(definition, market, start_d, end_d, progress=progress)
     except ValueError as exc:
@@ -127,6 +190,30 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
     click.echo(f"{definition.title} {i['start']} → {i['end']}: cumulative {i['cumulative_return']:+.1%} "
                f"(BTC {b['cumulative_return']:+.1%}), vol {i['annualised_volatility']:.1%}, "
                f"max drawdown {i['max_drawdown']:.1%}; wrote {out}")
+
+
+def _backtest_ussi(definition, market, start_d, end_d, out: Path, funding_file: str | None, overrides: dict,
+                   chart: bool, progress) -> None:
+    from ssi.methodology.backtest import run_backtest
+    from ssi.methodology.definition import load_definition
+    from ssi.methodology.ussi import StrategyParams, load_strategy_funding, run_ussi
+    from ssi.methodology.ussi_report import write_ussi_outputs
+
+    try:
+        params = StrategyParams.from_definition(definition, **overrides)
+        funding_path = Path(funding_file) if funding_file else params.funding_path()
+        funding = load_strategy_funding(params, funding_path)
+        result, spot = run_ussi(definition, market, start_d, end_d, funding, params, progress=progress)
+        mag7 = run_backtest(load_definition("MAG7"), market, start_d, spot.levels.index[-1].date()).levels
+    except (OSError, KeyError, ValueError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
+    summary = write_ussi_outputs(result, mag7, market, funding, out, definition.title, chart, str(funding_path))
+    u, m, c = summary["ussi"], summary["mag7"], summary["cash"]
+    click.echo(f"{definition.title} {u['start']} → {u['end']}: APR {u['apr']:+.2%} (MAG7 {m['apr']:+.1%}, cash {c['apr']:+.1%}), "
+               f"vol {u['annualised_volatility']:.2%}, max drawdown {u['max_drawdown']:.2%}, "
+               f"worst month {u['worst_month']['month']} {u['worst_month']['return']:+.2%}, "
+               f"negative funding on {u['negative_funding_day_share']:.1%} of days, "
+               f"proxy rates {u['proxy_share']:.0%} of constituent-days; wrote {out}")
 
 
 if __name__ == "__main__":

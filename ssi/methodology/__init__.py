@@ -11,6 +11,7 @@ Modules, one concern each:
 - ``units``: weights to on-chain units per share, and trades against the previous basket.
 - ``rebalance``: one rebalance on a reference date (ties the above together).
 - ``backtest``: the backtest engine (levels series and rebalance table) and its summary.
+- ``ussi`` / ``ussi_report``: the hedged USSI strategy (spot basket + short perpetuals, funding) and its outputs.
 """
 
 from __future__ import annotations

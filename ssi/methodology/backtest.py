@@ -90,6 +90,19 @@ def run_backtest(
     return BacktestResult(definition, series, table, events, rounding)
 
 
+def earliest_start(definition: IndexDefinition, market: MarketData) -> dt.date:
+    """The first implementation date whose basket the data can compute (a full eligibility window
+    before its reference date): where a backtest or a rebalance history can start at the earliest."""
+    first_ok = (market.first_date + pd.Timedelta(days=definition.eligibility.window_days - 1)).date()
+    day = market.first_date.date()
+    while True:
+        rd = schedule(day, day, definition.calendar)[0]
+        if rd.reference >= first_ok and rd.effective >= day:
+            return rd.effective
+        day = rd.effective + dt.timedelta(days=32)
+        day = day.replace(day=1)
+
+
 def buy_and_hold(market: MarketData, symbol: str, dates: pd.DatetimeIndex, base_value: float) -> pd.Series:
     p = market.price[symbol].ffill().reindex(dates)
     return base_value * p / p.iloc[0]

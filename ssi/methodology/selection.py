@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
 def rank_candidates(eligible: pd.DataFrame) -> pd.DataFrame:
     """Sort by 30-day average market cap (desc); ties go to the higher 30-day average volume
     (unknown volume last), then to the symbol. Adds ``rank`` (1 = largest)."""
-    df = eligible.copy()
-    df["_vol"] = df["avg_volume"].fillna(-1.0)
-    df["_sym"] = df.index.astype(str)
-    df = df.sort_values(["avg_market_cap", "_vol", "_sym"], ascending=[False, False, True], kind="stable")
-    df = df.drop(columns=["_vol", "_sym"])
-    df["rank"] = range(1, len(df) + 1)
+    cap = eligible["avg_market_cap"].to_numpy(dtype=float)
+    vol = eligible["avg_volume"].fillna(-1.0).to_numpy(dtype=float)
+    _, sym = np.unique(eligible.index.astype(str).to_numpy(), return_inverse=True)
+    order = np.lexsort((sym, -vol, -cap))  # last key first; NaN caps sort last
+    df = eligible.iloc[order].copy()
+    df["rank"] = np.arange(1, len(df) + 1)
     return df
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from ssi.data.market import MarketData
-from ssi.methodology.backtest import run_backtest
+from ssi.methodology.backtest import earliest_start, run_backtest
 from ssi.methodology.calendar import next_effective_after
 from ssi.methodology.definition import IndexDefinition
 from ssi.methodology.rebalance import compute_rebalance
@@ -18,8 +18,10 @@ def build_weights_report(definition: IndexDefinition, market: MarketData, refere
     previous: list[str] = []
     old_units: dict[str, int] = {}
     nav = float(definition.base.value)
-    if reference > definition.base.date:
-        hist = run_backtest(definition, market, definition.base.date, reference)
+    # history from the base date, or from the first rebalance the data allows (a live source)
+    start = max(definition.base.date, earliest_start(definition, market))
+    if reference > start:
+        hist = run_backtest(definition, market, start, reference)
         nav = float(hist.levels.loc[:pd.Timestamp(reference)].iloc[-1])
         basket = hist.basket_at(reference)
         previous = list(basket.index)
