@@ -165,3 +165,15 @@ def test_pause__blocks_announce_and_activate_but_not_fee_accrual(make_index, pro
     with ape.reverts("guard: paused"):
         protocol.registry.activate(index.token, sender=anyone)
     protocol.registry.accrue_fee(index.token, sender=anyone)
+
+
+def test_fee_accrual__gas__independent_of_basket_size_and_elapsed_time(make_index, protocol, anyone, chain):
+    rate = fee_rate_from_annual(0.02)
+    small, large = make_index(1, management_fee_rate=rate), make_index(16, management_fee_rate=rate)
+    used = {}
+    for label, elapsed in (("day", DAY), ("year", YEAR)):
+        chain.mine(timestamp=chain.pending_timestamp + elapsed)
+        for name, index in (("1 asset", small), ("16 assets", large)):
+            used[(name, label)] = protocol.registry.accrue_fee(index.token, sender=anyone).gas_used
+    assert max(used.values()) - min(used.values()) < 300, used
+    assert max(used.values()) < 60_000
