@@ -91,7 +91,8 @@ def test_post_report__for_another_chain__reverts(flows, index7, protocol, custod
     report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     d = protocol.oracle_domain
     sigs = sign_many(custodian_keys[:2], Domain(d.name, d.chain_id + 1, d.verifying_contract), report)
-    with pytest.raises(ape.exceptions.ContractLogicError, match="oracle: (unknown signer|signers not sorted)"):
+    # The first signature recovers some address that is not a custodian signer.
+    with ape.reverts("oracle: unknown signer"):
         protocol.oracle.post_report(report.as_tuple(), sigs, sender=anyone)
 
 
