@@ -112,5 +112,6 @@ def report(
         r.shares for r, st in all_requests(s, entry.address) if st == "delivered" and r.side == 0)
     required = {sym: required_reserve(supply, u) for sym, u in view.units.items()}
     bal = dict(zip(view.symbols, balances))
-    return ReportResult(entry.symbol, v, nonce, as_of, bal, required,
-                        {k: coverage(bal[k], required[k]) for k in bal}, supply / 10**18, [str(x.address) for x in signers])
+    return ReportResult(index=entry.symbol, version=v, nonce=nonce, as_of=as_of, balances=bal, required=required,
+                        supply=supply / 10**18, coverage_pct={k: coverage(bal[k], required[k]) for k in bal},
+                        signers=[str(x.address) for x in signers])
