@@ -27,7 +27,6 @@ from ssi.ops.session import Session, iso
 from ssi.protocol import STATUS, Request, quote_for, request_of, required_reserve
 
 SIDES = {"mint": MINT, "redeem": REDEEM}
-MAX_UINT = 2**256 - 1
 
 
 @dataclass

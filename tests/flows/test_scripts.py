@@ -123,7 +123,6 @@ def test_index_status__fresh_index__nav_at_reference_prices(deployed):
 
 
 def test_mint__quote_request_deliver_report_settle(deployed, ops, tmp_path):
-    wlp = ops["book"]  # noqa: F841  (readability: the local roles are the test accounts)
     run("wlp", "mint", "--quote", quote(tmp_path, "mint", "100"), "--approve")
     rows = json.loads(run("wlp", "status", "--json").stdout)
     assert [(r["id"], r["side"], r["status"], r["shares"]) for r in rows] == [(1, "mint", "open", 100.0)]
