@@ -1,0 +1,34 @@
+"""`ape run custodian report`: read the holdings, sign the reserve report with M of N signers, post it."""
+
+from __future__ import annotations
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from ssi.ops.cli import account_option, emit, index_option, json_option, refusals, session
+from ssi.ops.custodian import report as post
+from ssi.ops.render import render_report
+
+
+@click.group()
+def cli() -> None:
+    """Proof of reserves."""
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@index_option
+@click.option("--version", "version", default="current", show_default=True, help="basket version: current, pending or a number")
+@click.option("--signer", "signers", multiple=True, help="custodian signer alias (repeat); default on the local chain: two test signers")
+@click.option("--holdings", "holdings_file", default=None,
+              help="JSON {symbol: base units} of what the custodian holds; default on the local chain: the custodian wallet's balances")
+@click.option("--as-of", "as_of", default=None, type=int, help="timestamp of the holdings; default: the latest block")
+@account_option("custodian (sender)")
+@json_option
+@refusals
+def report(provider, index, version, signers, holdings_file, as_of, account, as_json) -> None:
+    """Build, sign and post the reserve report of an index's basket version."""
+    s = session(provider)
+    signer_accounts = s.signers(signers)
+    sender = s.account(account, "custodian") if account else signer_accounts[0]
+    result = post(s, sender, signer_accounts, index, version=version, holdings_file=holdings_file, as_of=as_of)
+    emit(result.to_json(), as_json, lambda: render_report(result))

@@ -1,0 +1,82 @@
+"""Shared pieces of the Ape scripts: errors as one line, common options, output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from typing import Any, Callable
+
+import click
+
+from ssi.ops.errors import OpsError, revert_reason
+
+
+class OpsFailure(click.ClickException):
+    """One clear line on stderr, exit code 1, no traceback."""
+
+    def show(self, file: Any = None) -> None:  # noqa: D102
+        click.echo(f"error: {self.message}", err=True)
+
+
+def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn refusals, reverts and Ape errors raised by a command into one line and exit 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ape.exceptions import ApeException, ContractLogicError
+
+        try:
+            return fn(*args, **kwargs)
+        except OpsError as exc:
+            raise OpsFailure(str(exc)) from None
+        except ContractLogicError as exc:
+            raise OpsFailure(f"transaction reverted: {revert_reason(exc)}") from None
+        except ApeException as exc:
+            raise OpsFailure(str(exc).strip().splitlines()[0]) from None
+
+    return wrapper
+
+
+def session(provider: Any) -> Any:
+    import os
+
+    from ape import accounts, chain, project
+    from ape.logging import logger
+
+    if not os.environ.get("SSI_VERBOSE"):
+        logger.set_level("WARNING")  # our own output says what happened; SSI_VERBOSE=1 shows every transaction
+    from ssi.ops.session import Session
+
+    return Session.connect(project, chain, accounts, provider)
+
+
+index_option = click.option("--index", "index", required=True, help="index symbol (MAG7.ssi) or methodology name (MAG7)")
+json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+
+
+def account_option(role: str) -> Callable[..., Any]:
+    return click.option("--account", "account", default=None,
+                        help=f"Ape account alias of the {role} (TEST::n for a test account); "
+                             f"default on the local chain: the {role}'s test account")
+
+
+def prices_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--prices", "prices_file", default=None, help="JSON file of USD prices by symbol (instead of --date)")(f)
+    f = click.option("--date", "date", default=None,
+                     help="prices: bundled close of this day (YYYY-MM-DD); default: the index's reference date")(f)
+    return f
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
+    click.echo(json.dumps(_clean(data), indent=2) if as_json else text())

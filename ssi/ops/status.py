@@ -1,0 +1,65 @@
+"""``index status``: basket, supply, NAV at given prices, reserve coverage, accrued fee, open requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ssi.ops.chainview import all_requests, basket, request_row
+from ssi.ops.custodian import coverage
+from ssi.ops.market import value_per_share, weights_of
+from ssi.ops.session import Session, iso
+from ssi.protocol import WAD, required_reserve
+
+
+def index_status(s: Session, symbol: str, prices: dict[str, float], prices_source: str) -> dict[str, Any]:
+    entry = s.book.index(symbol)
+    token = s.token(entry.symbol)
+    dep = s.deployment
+    version = int(dep.registry.version(token))
+    current = basket(s, token, version)
+    up = basket(s, token, version, round_up=True)
+    supply = int(token.totalSupply())
+    nav = value_per_share(current.units, prices, current.decimals)
+    balances, as_of = dep.oracle.reserves(token, version)
+    balances = [int(b) for b in balances]
+    max_age = int(dep.oracle.max_report_age())
+    now = s.now()
+    fee_reserves = [int(x) for x in dep.oracle.fee_reserves(token)]
+    fee_units = dict(zip(current.symbols, fee_reserves))
+    assets = []
+    for i, sym in enumerate(current.symbols):
+        need = required_reserve(supply, up.units[sym])
+        held = balances[i] if i < len(balances) else 0
+        assets.append({
+            "symbol": sym, "decimals": current.decimals[sym], "units_per_share": str(current.units[sym]),
+            "per_share": current.units[sym] / 10 ** current.decimals[sym] / 1e18, "price": prices[sym],
+            "weight": weights_of(current.units, prices, current.decimals)[sym],
+            "required": str(need), "reserve": str(held), "coverage_pct": coverage(held, need) if as_of else 0.0,
+            "accrued_fee": fee_units[sym] / 10 ** current.decimals[sym],
+        })
+    pending = int(dep.registry.pending_version(token))
+    cash_dec = int(s.book.cash_token["decimals"])
+    open_requests = [request_row(r, st, entry.symbol, cash_dec) for r, st in all_requests(s, entry.address)
+                     if st in ("open", "delivered")]
+    factor = int(dep.registry.current_fee_factor(token))
+    return {
+        "index": entry.symbol,
+        "address": entry.address,
+        "network": s.network_choice,
+        "chain_time": iso(now),
+        "basket_version": version,
+        "pending_version": pending or None,
+        "pending_effective_at": iso(int(dep.registry.effective_at(token))) if pending else None,
+        "supply": supply / 10**18,
+        "prices_source": prices_source,
+        "nav_per_share": nav,
+        "nav_total": nav * supply / 10**18,
+        "assets": assets,
+        "report_as_of": iso(as_of) if as_of else None,
+        "report_fresh": bool(as_of) and now - int(as_of) <= max_age,
+        "min_coverage_pct": min((a["coverage_pct"] for a in assets), default=0.0),
+        "fee_factor": factor / WAD,
+        "fee_taken_since_launch_pct": (1 - factor / WAD) * 100,
+        "accrued_fee_usd": sum(fee_units[k] / 10 ** current.decimals[k] * prices[k] for k in fee_units),
+        "open_requests": open_requests,
+    }
