@@ -12,7 +12,7 @@ export SSI_HYPOTHESIS_PROFILE ?= ci
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup demo test gas bench bench-arb clean
+.PHONY: setup demo test gas bench bench-arb node clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,11 @@ bench: setup
 
 bench-arb: setup
 	@$(BIN)/ape run arb bench
+
+# A persistent local chain for the role commands in separate processes; in another shell:
+#   export APE_FOUNDRY_HOST=http://127.0.0.1:8545 PATH=$$PWD/node_modules/.bin:$$PWD/.venv/bin:$$PATH
+node: setup
+	@anvil --port 8545 --accounts 12
 
 clean:
 	rm -rf $(VENV) node_modules .build .cache
