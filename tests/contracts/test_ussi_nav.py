@@ -215,7 +215,13 @@ def test_admin_setters__emit_events(ussi, admin, operator, custody):
     assert logs[0].request_timeout == 7200
 
 
-def test_deploy__with_same_token_or_wide_cash__reverts(project, admin, guardian, custody, strategy_signers, mag7):
+def test_deploy__with_same_token_or_wrong_decimals__reverts(
+    project, accounts, guardian, custody, strategy_signers, mag7
+):
+    # A fresh deployer: Ape decodes a failed creation with whatever contract it has cached at
+    # the would-be address, and other tests' (reverted) deployments by `admin` live there.
+    admin = accounts.generate_test_account()
+    admin.balance = 10**21
     signers = [s.address for s in strategy_signers]
     same = UssiConfig(str(mag7.token.address), str(mag7.token.address), str(guardian.address),
                       str(custody.address), signers, 2)
@@ -226,6 +232,10 @@ def test_deploy__with_same_token_or_wide_cash__reverts(project, admin, guardian,
                         str(custody.address), signers, 2)
     with ape.reverts("ussi: cash decimals above 18"):
         deploy_ussi(project, admin, config)
+    not_an_index = UssiConfig(str(mag7.token.address), str(wide.address), str(guardian.address),
+                              str(custody.address), signers, 2)
+    with ape.reverts("ussi: index decimals not 18"):
+        deploy_ussi(project, admin, not_an_index)
 
 
 def test_token__is_ussi_with_18_decimals(ussi):
@@ -250,3 +260,13 @@ def test_previews__equal_python_amounts(ussi, chain, domain, strategy_signers, a
     assert ussi.preview_mint(0, amount) == shares_for_cash(amount, nav, 6)
     assert ussi.preview_mint(1, amount) == shares_for_index(amount, price, nav)
     assert ussi.preview_redeem(amount) == cash_for_shares(amount, nav, 6)
+
+
+def test_nav_report_for_date__carries_the_methodologys_nav_per_share():
+    from ssi.methodology.ussi import nav_per_share
+    from ssi.ussi_token import nav_report_for_date
+
+    report = nav_report_for_date("2024-06-28", INDEX_PRICE, 1_700_000_000, 7)
+    assert report.nav_per_share == wad(nav_per_share("2024-06-28"))
+    assert 100 * 10**18 < report.nav_per_share < 10_000 * 10**18
+    assert (report.index_price, report.as_of, report.nonce) == (INDEX_PRICE, 1_700_000_000, 7)
