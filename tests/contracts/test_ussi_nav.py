@@ -1,0 +1,272 @@
+"""USSI NAV reports: the Python digest equals the contract's, and stale, forged, replayed,
+under-signed or badly ordered reports revert with their messages. Plus admin checks."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_account import Account
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ssi.eip712 import KeySigner
+from ssi.ussi_token import (
+    DAY,
+    UssiConfig,
+    UssiNavReport,
+    cash_for_shares,
+    deploy_ussi,
+    digest,
+    shares_for_cash,
+    shares_for_index,
+    sign_nav,
+    ussi_domain,
+    wad,
+)
+from tests.contracts.test_ussi import (  # noqa: F401  (fixtures)
+    INDEX_PRICE,
+    NAV,
+    custody,
+    mag7,
+    operator,
+    strategy_signers,
+    ussi,
+)
+
+U256 = st.integers(min_value=0, max_value=2**256 - 1)
+
+
+@pytest.fixture
+def domain(ussi, chain):
+    return ussi_domain(chain.chain_id, str(ussi.address))
+
+
+def fresh_report(ussi, chain, **overrides) -> UssiNavReport:
+    chain.mine(timestamp=chain.blocks.head.timestamp + 2)
+    params = dict(
+        nav_per_share=NAV, index_price=INDEX_PRICE, as_of=chain.blocks.head.timestamp, nonce=int(ussi.next_nonce())
+    )
+    params.update(overrides)
+    return UssiNavReport(**params)
+
+
+# ------------------------------------------------------------------ digest ----
+
+
+@given(nav=U256, price=U256, as_of=U256, nonce=U256)
+def test_nav_digest__python_equals_contract(ussi, domain, nav, price, as_of, nonce):
+    report = UssiNavReport(nav, price, as_of, nonce)
+    assert bytes(ussi.nav_digest(report.as_tuple())) == digest(domain, report)
+
+
+def test_domain__is_ssi_ussi_version_1_on_this_chain_and_token(ussi, chain):
+    _, name, version, chain_id, verifying, _, _ = ussi.eip712Domain()
+    assert (name, version, chain_id, verifying) == ("SSI USSI", "1", chain.chain_id, ussi.address)
+
+
+# ----------------------------------------------------------------- posting ----
+
+
+def test_post_nav__signed_by_threshold__is_accepted_with_event(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    receipt = ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], domain, report), sender=anyone)
+    event = receipt.decode_logs(ussi.NavReported)[0]
+    assert (event.nonce, event.nav_per_share, event.index_price, event.as_of) == (
+        report.nonce, NAV, INDEX_PRICE, report.as_of
+    )
+    assert bytes(event.digest) == digest(domain, report)
+    assert tuple(ussi.nav()) == report.as_tuple()
+    assert ussi.next_nonce() == report.nonce + 1
+
+
+def test_post_nav__by_all_signers__is_accepted(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers, domain, report), sender=anyone)
+    assert ussi.nav().nonce == report.nonce
+
+
+def test_post_nav__stale__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    chain.mine(timestamp=report.as_of + DAY + 1)
+    with ape.reverts("ussi: report stale"):
+        ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], domain, report), sender=anyone)
+
+
+def test_post_nav__from_the_future__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain, as_of=chain.blocks.head.timestamp + 3600)
+    with ape.reverts("ussi: report from the future"):
+        ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], domain, report), sender=anyone)
+
+
+def test_post_nav__replayed__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    signatures = sign_nav(strategy_signers[:2], domain, report)
+    ussi.post_nav(report.as_tuple(), signatures, sender=anyone)
+    with ape.reverts("ussi: bad nonce"):
+        ussi.post_nav(report.as_tuple(), signatures, sender=anyone)
+
+
+def test_post_nav__not_newer_than_last__reverts(ussi, chain, domain, strategy_signers, anyone):
+    first = fresh_report(ussi, chain)
+    ussi.post_nav(first.as_tuple(), sign_nav(strategy_signers[:2], domain, first), sender=anyone)
+    second = UssiNavReport(NAV + 1, INDEX_PRICE, first.as_of, first.nonce + 1)
+    with ape.reverts("ussi: report not newer"):
+        ussi.post_nav(second.as_tuple(), sign_nav(strategy_signers[:2], domain, second), sender=anyone)
+
+
+def test_post_nav__forged_by_non_signer__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    forger = KeySigner(Account.from_key(b"\x66" * 32).key.hex())
+    with ape.reverts("ussi: unknown signer"):
+        ussi.post_nav(report.as_tuple(), sign_nav([strategy_signers[0], forger], domain, report), sender=anyone)
+
+
+def test_post_nav__with_altered_nav__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    signatures = sign_nav(strategy_signers[:2], domain, report)
+    altered = UssiNavReport(report.nav_per_share // 2, report.index_price, report.as_of, report.nonce)
+    with ape.reverts("ussi: unknown signer"):
+        ussi.post_nav(altered.as_tuple(), signatures, sender=anyone)
+
+
+def test_post_nav__signed_for_another_chain__reverts(ussi, chain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    other = ussi_domain(chain.chain_id + 1, str(ussi.address))
+    with ape.reverts("ussi: unknown signer"):
+        ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], other, report), sender=anyone)
+
+
+def test_post_nav__under_signed__reverts(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    with ape.reverts("ussi: too few signers"):
+        ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:1], domain, report), sender=anyone)
+    with ape.reverts("ussi: too few signers"):
+        ussi.post_nav(report.as_tuple(), [], sender=anyone)
+
+
+def test_post_nav__unsorted_or_duplicate_signatures__revert(ussi, chain, domain, strategy_signers, anyone):
+    report = fresh_report(ussi, chain)
+    ordered = sign_nav(strategy_signers[:2], domain, report)
+    with ape.reverts("ussi: signers not sorted"):
+        ussi.post_nav(report.as_tuple(), ordered[::-1], sender=anyone)
+    with ape.reverts("ussi: duplicate signer"):
+        ussi.post_nav(report.as_tuple(), [ordered[0], ordered[0]], sender=anyone)
+
+
+def test_post_nav__zero_price__reverts(ussi, chain, domain, strategy_signers, anyone):
+    for report in (fresh_report(ussi, chain, nav_per_share=0), fresh_report(ussi, chain, index_price=0)):
+        with ape.reverts("ussi: zero price"):
+            ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], domain, report), sender=anyone)
+
+
+def test_set_signers__replaces_the_set(ussi, chain, domain, strategy_signers, admin, anyone):
+    newcomer = KeySigner(Account.from_key(b"\x77" * 32).key.hex())
+    receipt = ussi.set_signers([newcomer.address], 1, sender=admin)
+    assert receipt.decode_logs(ussi.SignersSet)[0].threshold == 1
+    assert not ussi.is_signer(strategy_signers[0].address)
+    report = fresh_report(ussi, chain)
+    with ape.reverts("ussi: unknown signer"):
+        ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:1], domain, report), sender=anyone)
+    ussi.post_nav(report.as_tuple(), sign_nav([newcomer], domain, report), sender=anyone)
+
+
+# ------------------------------------------------------------------- admin ----
+
+
+def test_admin_setters__by_attacker__revert(ussi, attacker, strategy_signers):
+    with ape.reverts("ownable: caller is not the owner"):
+        ussi.set_signers([strategy_signers[0].address], 1, sender=attacker)
+    with ape.reverts("ownable: caller is not the owner"):
+        ussi.set_operator(attacker, True, sender=attacker)
+    with ape.reverts("ownable: caller is not the owner"):
+        ussi.set_custody(attacker, sender=attacker)
+    with ape.reverts("ownable: caller is not the owner"):
+        ussi.set_max_nav_age(3600, sender=attacker)
+    with ape.reverts("ownable: caller is not the owner"):
+        ussi.set_request_timeout(3600, sender=attacker)
+
+
+def test_admin_setters__out_of_bounds__revert(ussi, admin, strategy_signers):
+    signers = [s.address for s in strategy_signers]
+    with ape.reverts("ussi: bad threshold"):
+        ussi.set_signers(signers, 4, sender=admin)
+    with ape.reverts("ussi: bad threshold"):
+        ussi.set_signers(signers, 0, sender=admin)
+    with ape.reverts("ussi: duplicate signer"):
+        ussi.set_signers([signers[0], signers[0]], 1, sender=admin)
+    with ape.reverts("ussi: zero signer"):
+        ussi.set_signers(["0x" + "00" * 20], 1, sender=admin)
+    with ape.reverts("ussi: bad max age"):
+        ussi.set_max_nav_age(59, sender=admin)
+    with ape.reverts("ussi: bad max age"):
+        ussi.set_max_nav_age(7 * DAY + 1, sender=admin)
+    with ape.reverts("ussi: bad timeout"):
+        ussi.set_request_timeout(3599, sender=admin)
+    with ape.reverts("ussi: zero address"):
+        ussi.set_custody("0x" + "00" * 20, sender=admin)
+
+
+def test_admin_setters__emit_events(ussi, admin, operator, custody):
+    assert not ussi.set_operator(operator, False, sender=admin).decode_logs(ussi.OperatorSet)[0].allowed
+    assert not ussi.is_operator(operator)
+    assert ussi.set_custody(admin, sender=admin).decode_logs(ussi.CustodySet)[0].custody == admin.address
+    assert ussi.set_max_nav_age(3600, sender=admin).decode_logs(ussi.MaxNavAgeSet)[0].max_nav_age == 3600
+    logs = ussi.set_request_timeout(7200, sender=admin).decode_logs(ussi.RequestTimeoutSet)
+    assert logs[0].request_timeout == 7200
+
+
+def test_deploy__with_same_token_or_wrong_decimals__reverts(
+    project, accounts, guardian, custody, strategy_signers, mag7
+):
+    # A fresh deployer: Ape decodes a failed creation with whatever contract it has cached at
+    # the would-be address, and other tests' (reverted) deployments by `admin` live there.
+    admin = accounts.generate_test_account()
+    admin.balance = 10**21
+    signers = [s.address for s in strategy_signers]
+    same = UssiConfig(str(mag7.token.address), str(mag7.token.address), str(guardian.address),
+                      str(custody.address), signers, 2)
+    with ape.reverts("ussi: same token"):
+        deploy_ussi(project, admin, same)
+    wide = project.MockERC20.deploy("Wide", "WIDE", 19, sender=admin)
+    config = UssiConfig(str(wide.address), str(mag7.token.address), str(guardian.address),
+                        str(custody.address), signers, 2)
+    with ape.reverts("ussi: cash decimals above 18"):
+        deploy_ussi(project, admin, config)
+    not_an_index = UssiConfig(str(mag7.token.address), str(wide.address), str(guardian.address),
+                              str(custody.address), signers, 2)
+    with ape.reverts("ussi: index decimals not 18"):
+        deploy_ussi(project, admin, not_an_index)
+
+
+def test_token__is_ussi_with_18_decimals(ussi):
+    assert (ussi.name(), ussi.symbol(), ussi.decimals()) == ("SoSoValue USSI", "USSI", 18)
+
+
+# ---------------------------------------------------------- python helpers ----
+
+
+def test_wad__is_exact_on_decimal_strings():
+    assert wad("1012.5") == 1012 * 10**18 + 5 * 10**17
+    assert wad(0.1) == 10**17
+    with pytest.raises(ValueError, match="price must be positive"):
+        wad(0)
+
+
+@given(amount=st.integers(1, 10**30), nav=st.integers(10**12, 10**27), price=st.integers(1, 10**27))
+def test_previews__equal_python_amounts(ussi, chain, domain, strategy_signers, anyone, amount, nav, price):
+    # The preview views read the stored report.
+    report = fresh_report(ussi, chain, nav_per_share=nav, index_price=price)
+    ussi.post_nav(report.as_tuple(), sign_nav(strategy_signers[:2], domain, report), sender=anyone)
+    assert ussi.preview_mint(0, amount) == shares_for_cash(amount, nav, 6)
+    assert ussi.preview_mint(1, amount) == shares_for_index(amount, price, nav)
+    assert ussi.preview_redeem(amount) == cash_for_shares(amount, nav, 6)
+
+
+def test_nav_report_for_date__carries_the_methodologys_nav_per_share():
+    from ssi.methodology.ussi import nav_per_share
+    from ssi.ussi_token import nav_report_for_date
+
+    report = nav_report_for_date("2024-06-28", INDEX_PRICE, 1_700_000_000, 7)
+    assert report.nav_per_share == wad(nav_per_share("2024-06-28"))
+    assert 100 * 10**18 < report.nav_per_share < 10_000 * 10**18
+    assert (report.index_price, report.as_of, report.nonce) == (INDEX_PRICE, 1_700_000_000, 7)
