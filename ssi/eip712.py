@@ -47,6 +47,7 @@ RESERVE_REPORT_TYPE = [
 
 NAV_REPORT_TYPE = [
     {"name": "navPerShare", "type": "uint256"},
+    {"name": "indexPrice", "type": "uint256"},
     {"name": "asOf", "type": "uint256"},
     {"name": "nonce", "type": "uint256"},
 ]
@@ -130,14 +131,22 @@ class ReserveReport:
 
 @dataclass(frozen=True)
 class NavReport:
-    """NAV per share (18 decimals of the cash unit) attested by the strategy signers."""
+    """USSI NAV per share and the index (MAG7.ssi) price per share, attested by the strategy
+    signers. Both are the value of one whole share in whole cash tokens, scaled by 1e18; the index
+    price rides in the same report so that one fresh, single-use report prices both deposits."""
 
     nav_per_share: int
+    index_price: int
     as_of: int
     nonce: int
 
     def message(self) -> dict[str, Any]:
-        return {"navPerShare": self.nav_per_share, "asOf": self.as_of, "nonce": self.nonce}
+        return {
+            "navPerShare": self.nav_per_share,
+            "indexPrice": self.index_price,
+            "asOf": self.as_of,
+            "nonce": self.nonce,
+        }
 
     def as_tuple(self) -> tuple[Any, ...]:
         return tuple(self.message().values())

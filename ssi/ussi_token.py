@@ -18,9 +18,12 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from eth_account.messages import SignableMessage, _hash_eip191_message, encode_typed_data
+from eth_account.messages import SignableMessage
 
-from ssi.eip712 import _DOMAIN_TYPE, USSI_DOMAIN, Domain
+from ssi.eip712 import USSI_DOMAIN, Domain, NavReport
+from ssi.eip712 import digest as _digest
+from ssi.eip712 import signable as _signable
+from ssi.eip712 import typed_data as _typed_data
 
 WAD = 10**18
 DAY = 86_400
@@ -30,14 +33,6 @@ MINT_WITH_INDEX = 1
 REDEEM = 2
 KINDS = {MINT_WITH_CASH: "mint with cash", MINT_WITH_INDEX: "mint with index", REDEEM: "redeem"}
 STATUS = {1: "open", 2: "settled", 3: "cancelled", 4: "rejected"}
-
-USSI_NAV_REPORT_TYPE = [
-    {"name": "navPerShare", "type": "uint256"},
-    {"name": "indexPrice", "type": "uint256"},
-    {"name": "asOf", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-]
-
 
 def wad(value: float | str | Decimal | int) -> int:
     """A price in whole cash tokens (e.g. ``1000.25`` USD) as the contract's 1e18 fixed point.
@@ -50,26 +45,8 @@ def wad(value: float | str | Decimal | int) -> int:
     return int(scaled.to_integral_value())
 
 
-@dataclass(frozen=True)
-class UssiNavReport:
-    """NAV per USSI share and price per index share (both :func:`wad` of whole cash tokens)."""
-
-    nav_per_share: int
-    index_price: int
-    as_of: int
-    nonce: int
-
-    def message(self) -> dict[str, Any]:
-        return {
-            "navPerShare": self.nav_per_share,
-            "indexPrice": self.index_price,
-            "asOf": self.as_of,
-            "nonce": self.nonce,
-        }
-
-    def as_tuple(self) -> tuple[int, int, int, int]:
-        """The struct as the contract's ABI expects it (field order of ``NavReport``)."""
-        return (self.nav_per_share, self.index_price, self.as_of, self.nonce)
+# One definition of the signed struct, shared with the other typed data of the protocol.
+UssiNavReport = NavReport
 
 
 def ussi_domain(chain_id: int, token: str) -> Domain:
@@ -77,24 +54,19 @@ def ussi_domain(chain_id: int, token: str) -> Domain:
     return Domain(USSI_DOMAIN, chain_id, str(token))
 
 
-def typed_data(domain: Domain, report: UssiNavReport) -> dict[str, Any]:
+def typed_data(domain: Domain, report: NavReport) -> dict[str, Any]:
     """The full EIP-712 message (``eth_signTypedData_v4`` shape) of a NAV report."""
-    return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "NavReport": USSI_NAV_REPORT_TYPE},
-        "primaryType": "NavReport",
-        "domain": domain.as_dict(),
-        "message": report.message(),
-    }
+    return _typed_data(domain, report)
 
 
-def signable(domain: Domain, report: UssiNavReport) -> SignableMessage:
+def signable(domain: Domain, report: NavReport) -> SignableMessage:
     """The report as an EIP-191 version 1 signable message."""
-    return encode_typed_data(full_message=typed_data(domain, report))
+    return _signable(domain, report)
 
 
-def digest(domain: Domain, report: UssiNavReport) -> bytes:
+def digest(domain: Domain, report: NavReport) -> bytes:
     """The 32-byte hash that is signed (equal to the contract's ``nav_digest``)."""
-    return bytes(_hash_eip191_message(signable(domain, report)))
+    return _digest(domain, report)
 
 
 def sign_nav(signers: Sequence[Any], domain: Domain, report: UssiNavReport) -> list[bytes]:
