@@ -89,7 +89,7 @@ MAX_UINT = 2**256 - 1
 DELIVERY_REFERENCE = b"arb-bot-local-delivery".ljust(32, b"\0")
 #: Gas per round the WLP pays, as measured on anvil (3-asset basket, whole transactions);
 #: the bot starts from these and then uses what it measured.
-DEFAULT_GAS_ESTIMATE = {"mint_and_sell": 380_000, "buy_and_redeem": 265_000}
+DEFAULT_GAS_ESTIMATE = {"mint_and_sell": 388_000, "buy_and_redeem": 268_000}
 
 Log = Callable[[str], None]
 OnStep = Callable[[str], None]
@@ -167,6 +167,8 @@ class Venue:
     threshold: int
     #: Quote nonces of the PMM (a range no other tool uses).
     nonces: Any = field(default_factory=lambda: itertools.count(2**64))
+    #: Every request the bot opened on this venue, seeding included.
+    requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.pmm_signer = ApeSigner(self.roles.pmm)
@@ -354,6 +356,7 @@ def _mint_leg(venue: Venue, shares: int, nav: Fraction, step: _Recorder) -> Requ
     receipt = dep.issuer.request_mint(quote.as_tuple(), signature, fee, sender=roles.wlp)
     request = request_of(receipt, dep)
     step.record.requests.append(request)
+    venue.requests.append(request)
     step("request_mint", "wlp", receipt, id=request.id, shares=shares, cash=cash, fee=fee)
 
     up = venue.units(round_up=True)
@@ -383,6 +386,7 @@ def _redeem_leg(venue: Venue, shares: int, nav: Fraction, step: _Recorder) -> Re
     receipt = dep.issuer.request_redeem(quote.as_tuple(), signature, fee, sender=roles.wlp)
     request = request_of(receipt, dep)
     step.record.requests.append(request)
+    venue.requests.append(request)
     step("request_redeem", "wlp", receipt, id=request.id, shares=shares, cash=cash, fee=fee)
 
     if venue.cash_of(roles.pmm) < cash:  # the local PMM tops its float up (mock cash)
