@@ -88,10 +88,12 @@ def _setup(date: str, assets: str, premium: float, pool_shares: int, gas_price_g
     wanted = list(weights) + ([] if native_price is not None or "ETH" in weights else ["ETH"])
     prices = BundledPrices.at(date, wanted)
     test = accounts.test_accounts
-    admin, wlp, pmm, signers, treasury, custodian = test[0], test[3], test[4], test[5:8], test[8], test[11]
+    # The same seats as the tests' role fixtures; the LP is a generated account.
+    admin, wlp, pmm, treasury, custodian = test[0], test[3], test[4], test[8], test[11]
+    signers = [test[5], test[6], test[7]]
     lp = test.generate_test_account()
     admin.transfer(lp, 10**18)
-    roles = Roles(admin, wlp, pmm, custodian, list(signers), treasury, lp)
+    roles = Roles(admin, wlp, pmm, custodian, signers, treasury, lp)
     log(f"deploying a venue: {', '.join(weights)} on {prices.date.date()}, pool of"
         f" {pool_shares:,} shares at {premium:+.2%} from NAV")
     venue = build_local_venue(project, chain, roles, prices, weights=weights,
@@ -198,15 +200,19 @@ def bench(date: str, assets: str, premium: float, pool_shares: int, gas_price_gw
 
 def _table(s: dict[str, Any]) -> list[str]:
     rows = [
-        f"{s['shocks']} shocks (sigma {s['sigma']:.1%}, seed {s['seed']}) on {', '.join(s['assets'])},"
-        f" pool {s['pool_shares']:,} shares, gas {s['gas_price_gwei']} gwei",
+        f"{s['shocks']} shocks (sigma {s['sigma']:.1%}, seed {s['seed']})"
+        f" on {', '.join(s['assets'])}, pool {s['pool_shares']:,} shares,"
+        f" gas {s['gas_price_gwei']} gwei",
         "rounds: " + ", ".join(f"{k} {v}" for k, v in s["rounds"].items()),
         f"{'':<22}{'before':>10}{'after':>10}",
-        f"{'mean |premium|':<22}{s['premium_before_mean_abs']:>10.3%}{s['premium_after_mean_abs']:>10.3%}",
-        f"{'max |premium|':<22}{s['premium_before_max_abs']:>10.3%}{s['premium_after_max_abs']:>10.3%}",
+        f"{'mean |premium|':<22}{s['premium_before_mean_abs']:>10.3%}"
+        f"{s['premium_after_mean_abs']:>10.3%}",
+        f"{'max |premium|':<22}{s['premium_before_max_abs']:>10.3%}"
+        f"{s['premium_after_max_abs']:>10.3%}",
         f"total profit (cash): {s['total_profit']:,.2f}  (model {s['total_predicted_profit']:,.2f},"
         f" gas cost {s['total_gas_cost']:,.2f})",
     ]
     for action, g in s["gas_per_round"].items():
-        rows.append(f"gas per {action} round: WLP {g['wlp_mean']:,}, all parties {g['all_parties_mean']:,}")
+        rows.append(f"gas per {action} round: WLP {g['wlp_mean']:,},"
+                    f" all parties {g['all_parties_mean']:,}")
     return rows

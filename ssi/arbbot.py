@@ -400,7 +400,9 @@ def _redeem_leg(venue: Venue, shares: int, nav: Fraction, step: _Recorder) -> Re
     return request
 
 
-def mint_shares(venue: Venue, shares: int, prices: PriceSource, gas: GasModel | None = None) -> Request:
+def mint_shares(
+    venue: Venue, shares: int, prices: PriceSource, gas: GasModel | None = None
+) -> Request:
     """Mint ``shares`` to the WLP at NAV through the whole protocol path (seeding a venue)."""
     cash_price = gas.cash_price if gas else 1.0
     nav = Fraction(venue.nav(prices, cash_price))
@@ -454,9 +456,8 @@ def run_round(
         log(f"NAV {nav:,.6f}  pool {plan.price_before:,.6f}  premium {plan.premium_before:+.4%}"
             f"  band [{plan.band[0]:+.4%}, {plan.band[1]:+.4%}]  -> {plan.action}")
 
-    if plan.action == "mint_and_sell" and not venue.min_shares <= plan.amount_in <= venue.max_shares:
-        record.action, record.reason = "none", "size outside the issuer's share limits"
-    elif plan.action == "buy_and_redeem" and not venue.min_shares <= plan.amount_out <= venue.max_shares:
+    shares = plan.amount_in if plan.action == "mint_and_sell" else plan.amount_out
+    if plan.action != "none" and not venue.min_shares <= shares <= venue.max_shares:
         record.action, record.reason = "none", "size outside the issuer's share limits"
     elif plan.action == "none":
         record.reason = "inside the no-arbitrage band"
@@ -501,7 +502,8 @@ def run_round(
     if log:
         log(f"  premium {record.premium_before:+.4%} -> {record.premium_after:+.4%}; profit"
             f" {record.realised_profit / 10**venue.cash_decimals:,.6f} cash (predicted"
-            f" {record.predicted_profit / 10**venue.cash_decimals:,.6f}); WLP gas {record.gas_wlp:,}")
+            f" {record.predicted_profit / 10**venue.cash_decimals:,.6f});"
+            f" WLP gas {record.gas_wlp:,}")
     return record
 
 

@@ -37,7 +37,7 @@ def arb_roles(admin, wlp, pmm, arb_custodian, custodian_signers, treasury, arb_l
 
 @pytest.fixture(scope="module")
 def venue(project, chain, admin, arb_roles, arb_prices) -> Venue:
-    """A fresh protocol, a 3-asset index at 100 USD per share, and a pool of 10,000 shares at NAV."""
+    """A fresh protocol, a 3-asset index at 100 USD per share, a pool of 10,000 shares at NAV."""
     if arb_roles.lp.balance == 0:  # gas is free on anvil here, but Ape checks the balance
         admin.transfer(arb_roles.lp, 10**18)
     return build_local_venue(project, chain, arb_roles, arb_prices, weights=ARB_WEIGHTS,

@@ -216,11 +216,13 @@ def test_bundled_prices__at_a_date__are_the_bundled_closes():
     prices = BundledPrices.at("2025-06-02", ["BTC", "ETH"])
     market = bundled_market()
     assert prices.price("BTC") == market.price.loc[pd.Timestamp("2025-06-02"), "BTC"]
-    assert BundledPrices.at("2025-06-02", ["BTC"], aliases={"A1": "BTC"}).price("A1") == prices.price("BTC")
+    aliased = BundledPrices.at("2025-06-02", ["BTC"], aliases={"A1": "BTC"})
+    assert aliased.price("A1") == prices.price("BTC")
 
 
 def test_bundled_prices__date_outside_the_data__raises():
-    with pytest.raises(ValueError, match=r"^date 1999-01-01 outside the bundled data \(2019-12-01 to "):
+    expected = r"^date 1999-01-01 outside the bundled data \(2019-12-01 to 2026-03-19\)$"
+    with pytest.raises(ValueError, match=expected):
         BundledPrices.at("1999-01-01")
 
 
@@ -282,5 +284,29 @@ def test_script_once__dry_run_json__prints_the_plan_and_exits_zero():
 def test_script_once__date_outside_the_data__one_line_error_exit_1():
     done = _ape_run("once", "--date", "1999-01-01")
     assert done.returncode == 1
-    assert "error: date 1999-01-01 outside the bundled data (2019-12-01 to 2026-03-19)" in done.stderr
+    expected = "error: date 1999-01-01 outside the bundled data (2019-12-01 to 2026-03-19)\n"
+    assert done.stderr.endswith(expected)
     assert "Traceback" not in done.stderr
+
+
+def test_script_watch__bounded_rounds__one_json_record_per_round():
+    import json
+
+    done = _ape_run("watch", "--rounds", "2", "--interval", "0", "--json")
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(records) == 2
+    assert records[0]["action"] == "mint_and_sell" and records[0]["realised_profit"] > 0
+
+
+def test_script_bench__prints_the_figures_as_json_and_a_table():
+    import json
+
+    done = _ape_run("bench", "--shocks", "3", "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["shocks"] == 3 and sum(summary["rounds"].values()) == 3
+    for key in ("premium_before_mean_abs", "premium_before_max_abs", "premium_after_mean_abs",
+                "premium_after_max_abs", "total_profit", "gas_per_round"):
+        assert key in summary
+    assert "mean |premium|" in done.stderr and "total profit (cash)" in done.stderr
