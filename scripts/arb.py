@@ -209,6 +209,9 @@ def _table(s: dict[str, Any]) -> list[str]:
         f"{s['premium_after_mean_abs']:>10.3%}",
         f"{'max |premium|':<22}{s['premium_before_max_abs']:>10.3%}"
         f"{s['premium_after_max_abs']:>10.3%}",
+        f"{'max |premium| traded':<22}{'':>10}{s['premium_after_traded_max_abs']:>10.3%}",
+        f"band: fees only [{s['fee_band'][0]:+.3%}, {s['fee_band'][1]:+.3%}], with gas (last"
+        f" round) [{s['gas_band_last_round'][0]:+.3%}, {s['gas_band_last_round'][1]:+.3%}]",
         f"total profit (cash): {s['total_profit']:,.2f}  (model {s['total_predicted_profit']:,.2f},"
         f" gas cost {s['total_gas_cost']:,.2f})",
     ]

@@ -539,6 +539,11 @@ class ShockRun:
             "premium_before_max_abs": float(before.max()),
             "premium_after_mean_abs": float(after.mean()),
             "premium_after_max_abs": float(after.max()),
+            "premium_after_traded_max_abs": float(
+                max((abs(r.premium_after) for r in traded), default=0.0)
+            ),
+            "fee_band": list(self.records[0].fee_band) if self.records else [],
+            "gas_band_last_round": list(self.records[-1].band) if self.records else [],
             "total_profit": sum(r.realised_profit for r in traded) / scale,
             "total_predicted_profit": sum(r.predicted_profit for r in traded) / scale,
             "total_gas_cost": sum(r.gas_cost for r in traded) / scale,
