@@ -18,12 +18,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from eth_account.messages import SignableMessage
-
-from ssi.eip712 import USSI_DOMAIN, Domain, NavReport
-from ssi.eip712 import digest as _digest
-from ssi.eip712 import signable as _signable
-from ssi.eip712 import typed_data as _typed_data
+from ssi.eip712 import USSI_DOMAIN, Domain, NavReport, digest, sign_many, signable, typed_data
 
 WAD = 10**18
 DAY = 86_400
@@ -45,7 +40,7 @@ def wad(value: float | str | Decimal | int) -> int:
     return int(scaled.to_integral_value())
 
 
-# One definition of the signed struct, shared with the other typed data of the protocol.
+# One definition of the signed struct and its hashing, shared with the protocol's other typed data.
 UssiNavReport = NavReport
 
 
@@ -54,26 +49,9 @@ def ussi_domain(chain_id: int, token: str) -> Domain:
     return Domain(USSI_DOMAIN, chain_id, str(token))
 
 
-def typed_data(domain: Domain, report: NavReport) -> dict[str, Any]:
-    """The full EIP-712 message (``eth_signTypedData_v4`` shape) of a NAV report."""
-    return _typed_data(domain, report)
-
-
-def signable(domain: Domain, report: NavReport) -> SignableMessage:
-    """The report as an EIP-191 version 1 signable message."""
-    return _signable(domain, report)
-
-
-def digest(domain: Domain, report: NavReport) -> bytes:
-    """The 32-byte hash that is signed (equal to the contract's ``nav_digest``)."""
-    return _digest(domain, report)
-
-
 def sign_nav(signers: Sequence[Any], domain: Domain, report: UssiNavReport) -> list[bytes]:
     """Signatures of ``signers`` (``KeySigner``/``ApeSigner``), sorted by address as the contract requires."""
-    ordered = sorted(signers, key=lambda s: int(str(s.address), 16))
-    message = signable(domain, report)
-    return [s.sign(message) for s in ordered]
+    return sign_many(list(signers), domain, report)
 
 
 def nav_report_for_date(

@@ -38,12 +38,6 @@ def trader(accounts):
 
 
 @pytest.fixture(scope="module")
-def wlp(accounts):
-    """Whitelisted liquidity provider: the arbitrageur who can mint and redeem."""
-    return accounts[3]
-
-
-@pytest.fixture(scope="module")
 def pool_usdc(project, pool_owner):
     return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=pool_owner)
 
