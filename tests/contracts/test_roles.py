@@ -122,3 +122,36 @@ def test_permit__signed_for_one_index__works_only_there(make_index, wlp, anyone,
         b.token.permit(wlp, anyone, 5, deadline, v, r, s, sender=anyone)
     a.token.permit(wlp, anyone, 5, deadline, v, r, s, sender=anyone)
     assert a.token.allowance(wlp, anyone) == 5
+
+
+def test_admin_setters__invalid_values__revert_with_their_messages(project, protocol, make_index, admin, guardian, usdc):
+    index = make_index(1)
+    token, r, o, i = index.token, protocol.registry, protocol.oracle, protocol.issuer
+    existing = asset_id(index.assets[0])
+    cases = [
+        (lambda: r.register_asset(existing, "X", 8, sender=admin), "registry: asset exists"),
+        (lambda: r.register_asset(b"NEWASSET".ljust(32, b"\0"), "N", 37, sender=admin), "registry: bad decimals"),
+        (lambda: r.register_asset(b"\0" * 32, "N", 8, sender=admin), "registry: zero asset id"),
+        (lambda: r.set_oracle(admin, sender=admin), "registry: oracle set"),
+        (lambda: r.set_notice_period(91 * 86400, sender=admin), "registry: notice too long"),
+        (lambda: r.set_compiler(admin, admin, sender=admin), "registry: unknown index"),
+        (lambda: o.set_max_report_age(59, sender=admin), "oracle: bad max age"),
+        (lambda: o.set_max_report_age(31 * 86400, sender=admin), "oracle: bad max age"),
+        (lambda: o.set_signers(token, [admin, admin], 1, sender=admin), "oracle: duplicate signer"),
+        (lambda: o.set_signers(token, ["0x" + "00" * 20], 1, sender=admin), "oracle: zero signer"),
+        (lambda: o.set_signers(admin, [admin], 1, sender=admin), "oracle: unknown index"),
+        (lambda: i.set_index_config(token, admin, 101, 0, 3600, 1, 2, sender=admin), "issuer: fee above cap"),
+        (lambda: i.set_index_config(token, admin, 0, 0, 3599, 1, 2, sender=admin), "issuer: bad timeout"),
+        (lambda: i.set_index_config(token, admin, 0, 0, 3600, 3, 2, sender=admin), "issuer: bad limits"),
+        (lambda: i.set_index_config(token, "0x" + "00" * 20, 0, 0, 3600, 1, 2, sender=admin), "issuer: zero address"),
+        (lambda: i.set_index_config(admin, admin, 0, 0, 3600, 1, 2, sender=admin), "issuer: unknown index"),
+    ]
+    for call, message in cases:
+        with ape.reverts(message):
+            call()
+    with ape.reverts("registry: notice too long"):
+        project.BasketRegistry.deploy(guardian, 91 * 86400, 10**16, sender=admin)
+    with ape.reverts("registry: fee cap too high"):
+        project.BasketRegistry.deploy(guardian, 86400, 10**17 + 1, sender=admin)
+    with ape.reverts("issuer: fee cap too high"):
+        project.Issuer.deploy(r, o, guardian, 501, sender=admin)
