@@ -25,8 +25,8 @@ from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException
 from ape.logging import logger
 
-from ssi.arbbot import ArbError, GasModel, Roles, Venue, build_local_venue, run_round, run_shocks
-from ssi.prices import BundledPrices, ScaledPrices, random_shock
+from ssi.arb.bot import ArbError, GasModel, Roles, Venue, build_local_venue, run_round, run_shocks
+from ssi.arb.prices import BundledPrices, ScaledPrices, random_shock
 
 
 def _fail(message: str) -> None:

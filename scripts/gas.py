@@ -9,7 +9,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from ssi.gasreport import TARGETS, cycles, measure
+from ssi.chain.gasreport import TARGETS, cycles, measure
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -1,10 +1,12 @@
 """SSI protocol kit: on-chain spot crypto index funds.
 
-Sub-packages and modules:
+Packages, one per concern:
 
-- ``ssi.eip712``: EIP-712 typed data shared with the contracts (quotes, reserve reports, NAV reports).
-- ``ssi.methodology``: the index rules (eligibility, selection, weighting, level, calendar).
-- ``ssi.arbitrage``: NAV, premium and the arbitrage decision against a constant-product pool.
+- ``ssi.chain``: the chain client (EIP-712 typed data, deploy and drive, local chain, gas report).
+- ``ssi.ops``: the role operations behind the Ape scripts.
+- ``ssi.methodology`` and ``ssi.data``: the index rules and the market data they run on.
+- ``ssi.arb``: NAV, premium, the arbitrage model, price sources and the bot.
+- ``ssi.ussi``: the hedged USSI strategy and its token client.
 """
 
 from __future__ import annotations

@@ -196,8 +196,8 @@ def _backtest_ussi(definition, market, start_d, end_d, out: Path, funding_file: 
                    chart: bool, progress) -> None:
     from ssi.methodology.backtest import run_backtest
     from ssi.methodology.definition import load_definition
-    from ssi.methodology.ussi import StrategyParams, load_strategy_funding, run_ussi
-    from ssi.methodology.ussi_report import write_ussi_outputs
+    from ssi.ussi.strategy import StrategyParams, load_strategy_funding, run_ussi
+    from ssi.ussi.report import write_ussi_outputs
 
     try:
         params = StrategyParams.from_definition(definition, **overrides)

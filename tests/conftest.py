@@ -15,8 +15,8 @@ from typing import Any, Callable
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ssi.eip712 import MINT, REDEEM, ApeSigner
-from ssi.protocol import (
+from ssi.chain.eip712 import MINT, REDEEM, ApeSigner
+from ssi.chain.protocol import (
     DAY,
     UNIT_SCALE,
     Deployment,

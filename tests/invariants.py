@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ssi.eip712 import MINT
-from ssi.protocol import Request, required_reserve
+from ssi.chain.eip712 import MINT
+from ssi.chain.protocol import Request, required_reserve
 
 OPEN_STATUSES = (1, 2)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ssi.ops.errors import OpsError
 from ssi.ops.session import Session
-from ssi.protocol import STATUS, Request, symbol_of
+from ssi.chain.protocol import STATUS, Request, symbol_of
 
 
 @dataclass(frozen=True)

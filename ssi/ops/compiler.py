@@ -13,7 +13,7 @@ from ssi.ops.chainview import basket
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import bundled_market, load_prices, prices_at, value_per_share, weights_of
 from ssi.ops.session import Session, iso
-from ssi.protocol import asset_id
+from ssi.chain.protocol import asset_id
 
 DEFAULT_TOLERANCE_BPS = 1.0
 # Extra seconds on top of the notice period, so the announcement is not too short when mined.

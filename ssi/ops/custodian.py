@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ssi.eip712 import ApeSigner
-from ssi.localchain import custodian_holdings
+from ssi.chain.eip712 import ApeSigner
+from ssi.chain.localchain import custodian_holdings
 from ssi.ops.chainview import all_requests, basket
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.session import Session, iso
-from ssi.protocol import post_report, required_reserve
+from ssi.chain.protocol import post_report, required_reserve
 
 
 @dataclass

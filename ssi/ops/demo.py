@@ -22,7 +22,7 @@ from ssi.ops.session import Session, iso
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.status import index_status
 from ssi.ops.tables import pct, table, usd
-from ssi.protocol import DAY
+from ssi.chain.protocol import DAY
 
 
 @dataclass

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssi.localchain import MockAssets
+from ssi.chain.localchain import MockAssets
 from ssi.ops.book import Book, book_path, load_book
 from ssi.ops.errors import OpsError
-from ssi.protocol import Deployment
+from ssi.chain.protocol import Deployment
 
 # Who does what on the local chain: Ape's test accounts, in the order of tests/conftest.py.
 LOCAL_ROLES: dict[str, int] = {

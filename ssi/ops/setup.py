@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ssi.localchain import deploy_mock_assets
+from ssi.chain.localchain import deploy_mock_assets
 from ssi.ops.book import Book, IndexEntry
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import bundled_market, prices_at, to_base
 from ssi.ops.session import LOCAL_SIGNERS, Session
-from ssi.protocol import DAY, IndexSpec, create_index, deploy_protocol, fee_rate_from_annual, register_assets
+from ssi.chain.protocol import DAY, IndexSpec, create_index, deploy_protocol, fee_rate_from_annual, register_assets
 
 
 @dataclass

@@ -8,7 +8,7 @@ from ssi.ops.chainview import all_requests, basket, request_row
 from ssi.ops.custodian import coverage
 from ssi.ops.market import value_per_share, weights_of
 from ssi.ops.session import Session, iso
-from ssi.protocol import WAD, required_reserve
+from ssi.chain.protocol import WAD, required_reserve
 
 
 def index_status(s: Session, symbol: str, prices: dict[str, float], prices_source: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """WLP and PMM operations: quotes, mint and redeem requests, delivery, settlement, fills, refunds.
 
 On the local chain the PMM's delivery of the basket and the custodian's release of it are
-transfers of the mock asset tokens to and from the custodian wallet (``ssi.localchain``); on
+transfers of the mock asset tokens to and from the custodian wallet (``ssi.chain.localchain``); on
 any other network they happen off-chain and only their record is sent.
 """
 
@@ -17,14 +17,14 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak
 
-from ssi.eip712 import MINT, REDEEM, ApeSigner, Quote, signable
-from ssi.localchain import deliver as local_deliver
-from ssi.localchain import release as local_release
+from ssi.chain.eip712 import MINT, REDEEM, ApeSigner, Quote, signable
+from ssi.chain.localchain import deliver as local_deliver
+from ssi.chain.localchain import release as local_release
 from ssi.ops.chainview import basket, find_request
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import value_per_share
 from ssi.ops.session import Session, iso
-from ssi.protocol import STATUS, Request, quote_for, request_of, required_reserve
+from ssi.chain.protocol import STATUS, Request, quote_for, request_of, required_reserve
 
 SIDES = {"mint": MINT, "redeem": REDEEM}
 

@@ -7,7 +7,7 @@ import math
 import ape
 import pytest
 
-from ssi.protocol import DAY, WAD, YEAR, asset_id, fee_rate_from_annual, required_reserve
+from ssi.chain.protocol import DAY, WAD, YEAR, asset_id, fee_rate_from_annual, required_reserve
 from tests.invariants import check_backing
 
 SHARES = 10 * 10**18

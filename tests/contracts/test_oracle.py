@@ -5,8 +5,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from ssi.eip712 import ApeSigner, NavReport, Quote, ReserveReport, digest
-from ssi.protocol import post_report
+from ssi.chain.eip712 import ApeSigner, NavReport, Quote, ReserveReport, digest
+from ssi.chain.protocol import post_report
 
 
 def balances_for(index7):
@@ -30,13 +30,13 @@ def test_post_report__too_few_signers__reverts(flows, index7, custodian_keys):
 
 def test_post_report__duplicate_signer__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
     report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
-    sig = custodian_keys[0].sign(__import__("ssi.eip712", fromlist=["signable"]).signable(protocol.oracle_domain, report))
+    sig = custodian_keys[0].sign(__import__("ssi.chain.eip712", fromlist=["signable"]).signable(protocol.oracle_domain, report))
     with ape.reverts("oracle: duplicate signer"):
         protocol.oracle.post_report(report.as_tuple(), [sig, sig], sender=anyone)
 
 
 def test_post_report__signatures_unsorted__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
-    from ssi.eip712 import sign_many
+    from ssi.chain.eip712 import sign_many
 
     report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     sigs = sign_many(custodian_keys[:2], protocol.oracle_domain, report)
@@ -86,7 +86,7 @@ def test_post_report__wrong_asset_count__reverts(flows, index7):
 
 
 def test_post_report__for_another_chain__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
-    from ssi.eip712 import Domain, sign_many
+    from ssi.chain.eip712 import Domain, sign_many
 
     report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     d = protocol.oracle_domain

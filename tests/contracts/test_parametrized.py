@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from ssi.protocol import UNIT_SCALE, required_reserve
+from ssi.chain.protocol import UNIT_SCALE, required_reserve
 from tests.invariants import check_backing, check_escrow
 
 SHARES = 3 * 10**18 + 7

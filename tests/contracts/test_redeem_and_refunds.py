@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 
-from ssi.eip712 import MINT, REDEEM
+from ssi.chain.eip712 import MINT, REDEEM
 from tests.invariants import check_escrow
 
 SHARES = 10 * 10**18

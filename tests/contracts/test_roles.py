@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from ssi.protocol import IndexSpec, asset_id, create_index
+from ssi.chain.protocol import IndexSpec, asset_id, create_index
 
 
 def test_privileged_functions__wrong_role__revert(protocol, make_index, attacker, chain, usdc):
@@ -82,7 +82,7 @@ def test_oracle_pause__blocks_reports(flows, index7, protocol, guardian):
 
 def test_factory__creates_a_7_asset_index_in_one_transaction(project, protocol, admin, compiler, custodian_signers, treasury, usdc):
     assets = [f"F7A{i}" for i in range(7)]
-    from ssi.protocol import register_assets
+    from ssi.chain.protocol import register_assets
 
     register_assets(protocol, admin, [(a, 8) for a in assets])
     spec = IndexSpec(
@@ -106,7 +106,7 @@ def test_factory__creates_a_7_asset_index_in_one_transaction(project, protocol, 
 
 def test_permit__signed_for_one_index__works_only_there(make_index, wlp, anyone, chain):
     from eth_account.messages import encode_typed_data
-    from ssi.eip712 import ApeSigner
+    from ssi.chain.eip712 import ApeSigner
 
     a, b = make_index(1), make_index(1)
     deadline = chain.pending_timestamp + 3600

@@ -13,7 +13,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from ssi.protocol import DAY, asset_id, fee_rate_from_annual, required_reserve
+from ssi.chain.protocol import DAY, asset_id, fee_rate_from_annual, required_reserve
 from tests.invariants import check_backing, check_escrow
 
 THOROUGH = os.environ.get("SSI_HYPOTHESIS_PROFILE") == "thorough"

@@ -17,7 +17,7 @@ import pytest
 from ape import networks
 from click.testing import CliRunner
 
-from ssi.protocol import DAY
+from ssi.chain.protocol import DAY
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 

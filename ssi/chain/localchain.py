@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from ssi.protocol import Deployment, symbol_of
+from ssi.chain.protocol import Deployment, symbol_of
 
 
 @dataclass

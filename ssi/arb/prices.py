@@ -1,6 +1,6 @@
 """Price sources for NAV: the bundled market data at a date, and shocked copies of any source.
 
-Every source here satisfies :class:`ssi.arbitrage.PriceSource` (``price(symbol) -> USD``).
+Every source here satisfies :class:`ssi.arb.model.PriceSource` (``price(symbol) -> USD``).
 On the local chain the arbitrage bot prices the basket from the bundled daily closes
 (``ssi.data.load_bundled()``) at a chosen date; random shocks multiply those prices by
 per-asset factors to move the NAV while the pool stays where it is.
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ssi.arbitrage import PriceSource
+from ssi.arb.model import PriceSource
 
 __all__ = ["BundledPrices", "ScaledPrices", "bundled_market", "random_shock"]
 

@@ -12,8 +12,8 @@ import ape
 import pytest
 from eth_account import Account
 
-from ssi.eip712 import KeySigner
-from ssi.ussi_token import (
+from ssi.chain.eip712 import KeySigner
+from ssi.ussi.token import (
     DAY,
     MINT_WITH_CASH,
     MINT_WITH_INDEX,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssi.eip712 import MINT, REDEEM, ApeSigner
-from ssi.protocol import (
+from ssi.chain.eip712 import MINT, REDEEM, ApeSigner
+from ssi.chain.protocol import (
     DAY,
     UNIT_SCALE,
     IndexSpec,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ssi.arbbot import GasModel, Roles, Venue, build_local_venue
-from ssi.prices import BundledPrices
+from ssi.arb.bot import GasModel, Roles, Venue, build_local_venue
+from ssi.arb.prices import BundledPrices
 
 #: Date of the bundled closes the venue is priced at, and its basket.
 ARB_DATE = "2025-06-02"

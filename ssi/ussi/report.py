@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 
 from ssi.data.market import MarketData  # noqa: E402
 from ssi.methodology.backtest import buy_and_hold, summarize  # noqa: E402
-from ssi.methodology.ussi import ACTUAL, NONE, PROXY, UssiResult  # noqa: E402
+from ssi.ussi.strategy import ACTUAL, NONE, PROXY, UssiResult  # noqa: E402
 
 
 def strategy_stats(nav: pd.Series) -> dict:

@@ -5,7 +5,7 @@ at 100 USD per share, 10 and 10 bps creation and redemption fees, and a 0.3% poo
 shares seeded at NAV. Tests move the NAV by scaling the asset prices the bot reads; the pool
 stays where it is.
 
-What "profit" means here (``ssi.arbbot``): ``realised_gross`` is the change of the WLP's cash
+What "profit" means here (``ssi.arb.bot``): ``realised_gross`` is the change of the WLP's cash
 balance over the round (pool fee and protocol fee paid); ``realised_profit`` subtracts the
 gas of the WLP's own transactions priced at 1 gwei and ETH's close. The model's
 ``predicted_profit`` is ``decide``'s exact-integer profit minus the gas the bot planned with;
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ssi.arbbot import GasModel, RoundRecord, Venue, run_round, run_shocks
-from ssi.localchain import custodian_holdings
-from ssi.prices import BundledPrices, ScaledPrices, random_shock
-from ssi.protocol import required_reserve
+from ssi.arb.bot import GasModel, RoundRecord, Venue, run_round, run_shocks
+from ssi.chain.localchain import custodian_holdings
+from ssi.arb.prices import BundledPrices, ScaledPrices, random_shock
+from ssi.chain.protocol import required_reserve
 from tests.invariants import check_backing, check_escrow
 
 SETTLED = 3
@@ -211,7 +211,7 @@ def test_shocks__50_seeded_nav_shocks__band_and_invariants_hold_after_every_roun
 
 
 def test_bundled_prices__at_a_date__are_the_bundled_closes():
-    from ssi.prices import bundled_market
+    from ssi.arb.prices import bundled_market
 
     prices = BundledPrices.at("2025-06-02", ["BTC", "ETH"])
     market = bundled_market()

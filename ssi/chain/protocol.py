@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from ssi.eip712 import (
+from ssi.chain.eip712 import (
     ISSUER_DOMAIN,
     MINT,
     ORACLE_DOMAIN,

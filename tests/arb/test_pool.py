@@ -1,4 +1,4 @@
-"""The constant-product test venue on anvil, checked against ``ssi.arbitrage``'s integer model."""
+"""The constant-product test venue on anvil, checked against ``ssi.arb.model``'s integer model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssi import arbitrage as arb
+from ssi.arb import model as arb
 
 SHARE = 10**18  # index token base units per share
 USDC = 10**6  # cash base units per dollar

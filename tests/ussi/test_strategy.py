@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from ssi.cli import main
-from ssi.methodology.ussi import StrategyParams, nav_per_share, resolve_funding, simulate
-from ssi.methodology.ussi_report import strategy_stats
+from ssi.ussi.strategy import StrategyParams, nav_per_share, resolve_funding, simulate
+from ssi.ussi.report import strategy_stats
 
 DAYS = pd.date_range("2021-01-01", "2021-03-31", freq="D")
 
@@ -208,7 +208,7 @@ def test_cli_ussi_errors__one_line(args, message, tmp_path):
 def test_nav_per_share__matches_the_backtest(market):
     from ssi.data import load_funding
     from ssi.methodology.definition import load_definition
-    from ssi.methodology.ussi import run_ussi
+    from ssi.ussi.strategy import run_ussi
 
     f = load_funding()
     res, _ = run_ussi(load_definition("USSI"), market, dt.date(2024, 1, 1), dt.date(2024, 3, 31), f)

@@ -1,4 +1,4 @@
-"""Pure-Python properties of ``ssi.arbitrage`` (no chain)."""
+"""Pure-Python properties of ``ssi.arb.model`` (no chain)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ssi import arbitrage as arb
+from ssi.arb import model as arb
 
 # Strategies ---------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The arbitrage bot: one round of mint-and-sell or buy-and-redeem against the pool, on chain.
 
-The decision and the sizes come from :func:`ssi.arbitrage.decide`; this module
+The decision and the sizes come from :func:`ssi.arb.model.decide`; this module
 executes them through the protocol exactly as the parties would:
 
 ``mint_and_sell``
@@ -16,7 +16,7 @@ executes them through the protocol exactly as the parties would:
     units of ``RedeemFilled`` to the PMM.
 
 The off-chain world (the PMM buying assets, the custodian's books) is played
-by :mod:`ssi.localchain`: the bot runs on the local chain.
+by :mod:`ssi.chain.localchain`: the bot runs on the local chain.
 
 Profit
 ------
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ssi.arbitrage import (
+from ssi.arb.model import (
     BPS,
     Costs,
     Plan,
@@ -54,10 +54,10 @@ from ssi.arbitrage import (
     no_arbitrage_band,
     premium,
 )
-from ssi.eip712 import MINT, REDEEM, ApeSigner
-from ssi.localchain import MockAssets, custodian_holdings, deliver, deploy_mock_assets, release
-from ssi.prices import ScaledPrices, random_shock
-from ssi.protocol import (
+from ssi.chain.eip712 import MINT, REDEEM, ApeSigner
+from ssi.chain.localchain import MockAssets, custodian_holdings, deliver, deploy_mock_assets, release
+from ssi.arb.prices import ScaledPrices, random_shock
+from ssi.chain.protocol import (
     Deployment,
     IndexSpec,
     Request,
@@ -217,7 +217,7 @@ class Venue:
 
 
 def _asset_id(symbol: str) -> bytes:
-    from ssi.protocol import asset_id
+    from ssi.chain.protocol import asset_id
 
     return asset_id(symbol)
 

@@ -9,8 +9,8 @@ from eth_account import Account
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ssi.eip712 import KeySigner
-from ssi.ussi_token import (
+from ssi.chain.eip712 import KeySigner
+from ssi.ussi.token import (
     DAY,
     UssiConfig,
     UssiNavReport,
@@ -23,7 +23,7 @@ from ssi.ussi_token import (
     ussi_domain,
     wad,
 )
-from tests.contracts.test_ussi import (  # noqa: F401  (fixtures)
+from tests.ussi.test_token import (  # noqa: F401  (fixtures)
     INDEX_PRICE,
     NAV,
     custody,
@@ -263,8 +263,8 @@ def test_previews__equal_python_amounts(ussi, chain, domain, strategy_signers, a
 
 
 def test_nav_report_for_date__carries_the_methodologys_nav_per_share():
-    from ssi.methodology.ussi import nav_per_share
-    from ssi.ussi_token import nav_report_for_date
+    from ssi.ussi.strategy import nav_per_share
+    from ssi.ussi.token import nav_report_for_date
 
     report = nav_report_for_date("2024-06-28", INDEX_PRICE, 1_700_000_000, 7)
     assert report.nav_per_share == wad(nav_per_share("2024-06-28"))

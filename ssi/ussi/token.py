@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from ssi.eip712 import USSI_DOMAIN, Domain, NavReport, digest, sign_many, signable, typed_data
+from ssi.chain.eip712 import USSI_DOMAIN, Domain, NavReport, digest, sign_many, signable, typed_data
 
 WAD = 10**18
 DAY = 86_400
@@ -58,8 +58,8 @@ def nav_report_for_date(
     date: dt.date | str, index_price: int, as_of: int, nonce: int, **kwargs: Any
 ) -> UssiNavReport:
     """A report whose NAV is the methodology's USSI NAV per share at the close of ``date``
-    (``ssi.methodology.ussi.nav_per_share``, in USD; the cash token is taken at 1 USD)."""
-    from ssi.methodology.ussi import nav_per_share
+    (``ssi.ussi.strategy.nav_per_share``, in USD; the cash token is taken at 1 USD)."""
+    from ssi.ussi.strategy import nav_per_share
 
     return UssiNavReport(wad(nav_per_share(date, **kwargs)), index_price, as_of, nonce)
 
