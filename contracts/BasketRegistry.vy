@@ -6,7 +6,13 @@
         share), its version, at most one pending basket announced by the
         index compiler at least a notice period ahead, and the management fee.
         Activation of a pending basket is permissionless once it is due and a
-        fresh reserve report for the new version covers it.
+        fresh reserve report for the new version, dated after the last
+        recorded outflow, covers every claim (supply, fee shares not yet
+        minted, shares of delivered unsettled mints).
+
+        Versions are never reused: every announcement takes the next number,
+        even after a cancelled one, and each version has a hash of its asset
+        ids and units as announced, which reserve reports sign.
 @dev Units convention: `units` of an asset = its base units (10**decimals per
      whole token) per ONE whole index share (1e18 share-wei), multiplied by
      UNIT_SCALE (1e18). The amount of an asset that backs `supply` share-wei is
@@ -15,16 +21,21 @@
      Management fee: one fee factor per index, a WAD that starts at 1e18 and
      decays continuously, factor(t) = factor(t0) * exp(-rate * (t - t0) / year).
      Baskets are stored in *normalised* units (units / factor at announcement);
-     the units holders own at any time are normalised units * factor(now). The
-     fee therefore accrues lazily in O(1): nothing is written per asset or per
-     day, and `accrue_fee` only persists the factor. The reserves above what
-     holders own are the accrued fee (ReserveOracle.fee_reserves).
+     the units holders own at any time are normalised units * factor(now).
+     What the factor takes from holders is paid to the treasury in new index
+     shares: the Issuer calls `accrue` (which persists the factor) and mints
+     floor(supply * (old - new) / new) shares, so that (supply + fee shares) *
+     units(new) never exceeds supply * units(old). The fee is therefore a
+     claim inside the supply, never a surplus that could back new shares;
+     fee shares owed but not yet minted are counted in every backing check.
 
      Storage: one slot per basket asset, packed as
      (asset number << 240) | normalised units, where the asset number is the
      1-based position of the asset in `asset_ids`.
 @custom:kill The guardian pauses announcements and activations; fee accrual
-             and every view keep working.
+             and every view keep working. The fee rate changes only through
+             the Issuer's timelocked setter; factory re-wiring only through
+             the Timelock.
 """
 
 from snekmate.auth import ownable
@@ -32,6 +43,7 @@ from snekmate.auth import ownable_2step
 from snekmate.utils import math
 from .modules import guard
 from .interfaces import IReserveOracle
+from .interfaces import IIssuer
 from ethereum.ercs import IERC20
 
 initializes: ownable
@@ -64,6 +76,8 @@ UNIT_SCALE: constant(uint256) = 10**18
 YEAR: constant(uint256) = 31_557_600
 # @dev Units must fit below the asset number in a packed slot.
 UNITS_LIMIT: constant(uint256) = 2**240
+# @dev Mask of the low 128 bits of a packed slot.
+LOW_128: constant(uint256) = 2**128 - 1
 # @dev Longest allowed notice period, so that an owner cannot freeze rebalances.
 MAX_NOTICE: constant(uint256) = 90 * 86400
 
@@ -83,8 +97,13 @@ assets: public(HashMap[bytes32, Asset])
 # @dev Asset ids in registration order (asset number n is asset_ids[n - 1]).
 asset_ids: public(DynArray[bytes32, MAX_REGISTERED])
 
+# @dev The Timelock: the only caller of factory re-wiring.
+timelock: public(immutable(address))
+
 # @dev The ReserveOracle that proves baskets are backed (set once).
 oracle: public(address)
+# @dev The Issuer: mints fee shares and records flows (set once).
+issuer: public(address)
 # @dev The Factory allowed to register indices.
 factory: public(address)
 # @dev Minimum delay between an announcement and its effective time.
@@ -94,14 +113,18 @@ notice_period: public(uint256)
 compiler: public(HashMap[address, address])
 # @dev Per index: current basket version (0 = unknown index).
 version: public(HashMap[address, uint256])
+# @dev Per index: the pending basket's version (0 = none pending).
+pending_version: public(HashMap[address, uint256])
+# @dev Per index: highest version number ever announced (never reused).
+last_version: public(HashMap[address, uint256])
 # @dev Per index: effective time of the pending basket (0 = none pending).
 effective_at: public(HashMap[address, uint256])
+# @dev Per index and version: keccak256(abi_encode(index, version, asset_ids, units as announced)).
+basket_hash: public(HashMap[address, HashMap[uint256, bytes32]])
 # @dev Per index and version: packed basket entries (normalised units).
 _baskets: HashMap[address, HashMap[uint256, DynArray[uint256, MAX_ASSETS]]]
-# @dev Per index: fee factor (WAD) as of `fee_updated_at`.
-fee_factor: public(HashMap[address, uint256])
-# @dev Per index: time the fee factor was last persisted.
-fee_updated_at: public(HashMap[address, uint256])
+# @dev Per index: (time persisted << 128) | fee factor (WAD), one slot.
+_fee: HashMap[address, uint256]
 # @dev Per index: management fee rate (continuous, per year, WAD).
 fee_rate: public(HashMap[address, uint256])
 
@@ -117,6 +140,11 @@ event AssetRegistered:
 # @dev Emitted when the oracle is set.
 event OracleSet:
     oracle: indexed(address)
+
+
+# @dev Emitted when the issuer is set.
+event IssuerSet:
+    issuer: indexed(address)
 
 
 # @dev Emitted when the factory changes.
@@ -136,6 +164,7 @@ event IndexRegistered:
     asset_ids: DynArray[bytes32, MAX_ASSETS]
     units: DynArray[uint256, MAX_ASSETS]
     fee_rate: uint256
+    basket_hash: bytes32
 
 
 # @dev Emitted when the compiler of an index changes.
@@ -145,12 +174,15 @@ event CompilerSet:
 
 
 # @dev Emitted when a new basket is announced.
+# `units` are as announced; they are stored divided by `fee_factor`.
 event BasketAnnounced:
     index: indexed(address)
     version: indexed(uint256)
     effective_at: uint256
     asset_ids: DynArray[bytes32, MAX_ASSETS]
     units: DynArray[uint256, MAX_ASSETS]
+    fee_factor: uint256
+    basket_hash: bytes32
 
 
 # @dev Emitted when a pending basket is withdrawn.
@@ -159,10 +191,13 @@ event BasketCancelled:
     version: indexed(uint256)
 
 
-# @dev Emitted when a pending basket becomes current.
+# @dev Emitted when a pending basket becomes current; `report_nonce` is the
+# reserve report that backed it.
 event BasketActivated:
     index: indexed(address)
     version: indexed(uint256)
+    previous_version: uint256
+    report_nonce: uint256
 
 
 # @dev Emitted when the fee factor is persisted.
@@ -179,19 +214,22 @@ event FeeRateSet:
 
 
 @deploy
-def __init__(guardian_: address, notice_period_: uint256, max_fee_rate_: uint256):
+def __init__(timelock_: address, guardian_: address, notice_period_: uint256, max_fee_rate_: uint256):
     """
     @dev The deployer becomes the owner.
+    @param timelock_ The Timelock (factory re-wiring).
     @param guardian_ Address allowed to pause.
     @param notice_period_ Minimum seconds between announcement and effect.
     @param max_fee_rate_ Highest management fee rate (continuous, per year, WAD).
     """
+    assert timelock_ != empty(address), "registry: zero address"
     assert notice_period_ <= MAX_NOTICE, "registry: notice too long"
     assert max_fee_rate_ <= WAD // 10, "registry: fee cap too high"
     ownable.__init__()
     ownable_2step.__init__()
     guard.__init__(guardian_)
     max_fee_rate = max_fee_rate_
+    timelock = timelock_
     self.notice_period = notice_period_
     log NoticePeriodSet(notice_period=notice_period_)
 
@@ -213,12 +251,29 @@ def set_oracle(oracle_: address):
 
 
 @external
-def set_factory(factory_: address):
+def set_issuer(issuer_: address):
     """
-    @notice Sets the Factory allowed to register indices. Owner only.
-    @param factory_ The factory address (empty to disable).
+    @notice Sets the Issuer once. Owner only.
+    @param issuer_ The issuer address.
     """
     ownable._check_owner()
+    assert self.issuer == empty(address), "registry: issuer set"
+    assert issuer_ != empty(address), "registry: zero address"
+    self.issuer = issuer_
+    log IssuerSet(issuer=issuer_)
+
+
+@external
+def set_factory(factory_: address):
+    """
+    @notice Sets the Factory allowed to register indices: the owner once while
+            none is set (deployment wiring), the Timelock afterwards.
+    @param factory_ The factory address (empty to disable).
+    """
+    if self.factory == empty(address):
+        assert msg.sender == ownable.owner or msg.sender == timelock, "registry: not owner"
+    else:
+        assert msg.sender == timelock, "registry: not timelock"
     self.factory = factory_
     log FactorySet(factory=factory_)
 
@@ -273,13 +328,15 @@ def register_index(
     assert msg.sender == self.factory, "registry: not factory"
     assert self.version[index] == 0, "registry: index exists"
     assert fee_rate <= max_fee_rate, "registry: fee rate above cap"
-    self._store_basket(index, 1, asset_ids, units, WAD)
+    basket_hash_: bytes32 = self._store_basket(index, 1, asset_ids, units, WAD)
     self.version[index] = 1
+    self.last_version[index] = 1
     self.compiler[index] = compiler
-    self.fee_factor[index] = WAD
-    self.fee_updated_at[index] = block.timestamp
+    self._fee[index] = (block.timestamp << 128) | WAD
     self.fee_rate[index] = fee_rate
-    log IndexRegistered(index=index, compiler=compiler, asset_ids=asset_ids, units=units, fee_rate=fee_rate)
+    log IndexRegistered(
+        index=index, compiler=compiler, asset_ids=asset_ids, units=units, fee_rate=fee_rate, basket_hash=basket_hash_
+    )
 
 
 @external
@@ -298,14 +355,16 @@ def set_compiler(index: address, compiler: address):
 @external
 def set_fee_rate(index: address, fee_rate: uint256):
     """
-    @notice Changes the management fee rate, after accruing at the old rate. Owner only.
+    @notice Changes the management fee rate. Issuer only: the Issuer's
+            timelocked `set_fee_rate` accrues (and mints the fee) at the old
+            rate first.
     @param index The index token.
     @param fee_rate New rate (continuous, per year, WAD), at most `max_fee_rate`.
     """
-    ownable._check_owner()
+    assert msg.sender == self.issuer, "registry: not issuer"
     self._check_index(index)
     assert fee_rate <= max_fee_rate, "registry: fee rate above cap"
-    self._accrue(index)
+    assert self._fee[index] >> 128 == block.timestamp, "registry: accrue first"
     self.fee_rate[index] = fee_rate
     log FeeRateSet(index=index, fee_rate=fee_rate)
 
@@ -336,11 +395,20 @@ def announce(
     assert msg.sender == self.compiler[index], "registry: not compiler"
     assert self.effective_at[index] == 0, "registry: basket pending"
     assert effective_at >= block.timestamp + self.notice_period, "registry: notice too short"
-    next_version: uint256 = self.version[index] + 1
-    self._store_basket(index, next_version, asset_ids, units, self._fee_factor(index))
+    next_version: uint256 = self.last_version[index] + 1
+    factor: uint256 = self._fee_factor(index)
+    basket_hash_: bytes32 = self._store_basket(index, next_version, asset_ids, units, factor)
+    self.last_version[index] = next_version
+    self.pending_version[index] = next_version
     self.effective_at[index] = effective_at
     log BasketAnnounced(
-        index=index, version=next_version, effective_at=effective_at, asset_ids=asset_ids, units=units
+        index=index,
+        version=next_version,
+        effective_at=effective_at,
+        asset_ids=asset_ids,
+        units=units,
+        fee_factor=factor,
+        basket_hash=basket_hash_,
     )
     return next_version
 
@@ -349,45 +417,61 @@ def announce(
 def cancel_announcement(index: address):
     """
     @notice Withdraws the pending basket. Compiler of the index or owner.
+            Its version number is never used again.
     @param index The index token.
     """
     assert msg.sender == self.compiler[index] or msg.sender == ownable.owner, "registry: not compiler"
-    assert self.effective_at[index] != 0, "registry: no pending basket"
+    pending: uint256 = self.pending_version[index]
+    assert pending != 0, "registry: no pending basket"
+    self.pending_version[index] = 0
     self.effective_at[index] = 0
-    log BasketCancelled(index=index, version=self.version[index] + 1)
+    log BasketCancelled(index=index, version=pending)
 
 
 @external
 def activate(index: address):
     """
     @notice Makes the pending basket current. Anyone, once it is due and a
-            fresh reserve report for the new version covers the whole supply.
+            fresh reserve report for the new version, dated at or after the
+            index's last recorded outflow, covers every claim: supply, fee
+            shares not yet minted, and shares of delivered unsettled mints.
     @dev Backing is checked by the oracle with units rounded up and the
          required amounts rounded up (the protocol's favour).
     @param index The index token.
     """
     guard._check_not_paused()
     due: uint256 = self.effective_at[index]
-    assert due != 0, "registry: no pending basket"
+    next_version: uint256 = self.pending_version[index]
+    assert next_version != 0, "registry: no pending basket"
     assert block.timestamp >= due, "registry: not yet effective"
-    next_version: uint256 = self.version[index] + 1
-    supply: uint256 = staticcall IERC20(index).totalSupply()
-    # Reverts with the oracle's reason (no report, stale, reserves short); True otherwise.
-    assert staticcall IReserveOracle(self.oracle).check_backing(index, next_version, supply)
+    pending_shares: uint256 = 0
+    last_outflow: uint256 = 0
+    pending_shares, last_outflow = staticcall IIssuer(self.issuer).flows(index)
+    claims: uint256 = staticcall IERC20(index).totalSupply()
+    claims += self._pending_fee_shares(index, claims) + pending_shares
+    # Reverts with the oracle's reason (no report, stale, predates flows, reserves short).
+    report_nonce: uint256 = staticcall IReserveOracle(self.oracle).check_backing(index, next_version, claims, last_outflow)
+    previous: uint256 = self.version[index]
     self.version[index] = next_version
+    self.pending_version[index] = 0
     self.effective_at[index] = 0
-    log BasketActivated(index=index, version=next_version)
+    log BasketActivated(index=index, version=next_version, previous_version=previous, report_nonce=report_nonce)
 
 
 @external
-def accrue_fee(index: address):
+def accrue(index: address) -> (uint256, uint256):
     """
-    @notice Persists the management fee factor. Anyone; works while paused.
-    @dev O(1): two storage writes, whatever the basket size or elapsed time.
+    @notice Persists the management fee factor and returns it before and
+            after. Issuer only: the Issuer mints the fee shares in the same
+            call (`Issuer.accrue_fee`, open to anyone).
+    @dev O(1): one storage write, whatever the basket size or elapsed time.
     @param index The index token.
+    @return The factor persisted before, and the factor now (WAD).
     """
+    assert msg.sender == self.issuer, "registry: not issuer"
     self._check_index(index)
-    self._accrue(index)
+    old: uint256 = self._fee[index] & LOW_128
+    return old, self._accrue(index)
 
 
 # ---------------------------------------------------------------- views ----
@@ -395,15 +479,38 @@ def accrue_fee(index: address):
 
 @external
 @view
-def pending_version(index: address) -> uint256:
+def fee_factor(index: address) -> uint256:
     """
-    @notice The pending basket's version, or 0 when none is pending.
+    @notice The fee factor (WAD) as last persisted.
     @param index The index token.
-    @return The version number.
+    @return The factor.
     """
-    if self.effective_at[index] == 0:
-        return 0
-    return self.version[index] + 1
+    return self._fee[index] & LOW_128
+
+
+@external
+@view
+def fee_updated_at(index: address) -> uint256:
+    """
+    @notice When the fee factor was last persisted.
+    @param index The index token.
+    @return Unix time.
+    """
+    return self._fee[index] >> 128
+
+
+@external
+@view
+@reentrant
+def pending_fee_shares(index: address) -> uint256:
+    """
+    @notice Fee shares the treasury is owed and that are not minted yet:
+            floor(supply * (persisted - now) / now) for the factors.
+    @dev Rounded down, as the Issuer mints them (holders keep the remainder).
+    @param index The index token.
+    @return Share-wei.
+    """
+    return self._pending_fee_shares(index, staticcall IERC20(index).totalSupply())
 
 
 @external
@@ -420,6 +527,7 @@ def asset_count(index: address, version: uint256) -> uint256:
 
 @external
 @view
+@reentrant
 def current_fee_factor(index: address) -> uint256:
     """
     @notice The fee factor now (WAD), including the fee not yet persisted.
@@ -480,10 +588,10 @@ def _store_basket(
     asset_ids: DynArray[bytes32, MAX_ASSETS],
     units: DynArray[uint256, MAX_ASSETS],
     factor: uint256,
-):
+) -> bytes32:
     """
-    @dev Validates and writes a basket in packed, normalised form.
-         Distinctness is checked pairwise: at most 16 * 15 / 2 comparisons.
+    @dev Validates and writes a basket in packed, normalised form, and its
+         hash. Distinctness is checked pairwise: at most 16 * 15 / 2 comparisons.
     """
     n: uint256 = len(asset_ids)
     assert n != 0 and n == len(units), "registry: bad basket size"
@@ -498,6 +606,9 @@ def _store_basket(
         assert normalised != 0 and normalised < UNITS_LIMIT, "registry: units out of range"
         packed.append((number << 240) | normalised)
     self._baskets[index][version] = packed
+    basket_hash_: bytes32 = keccak256(abi_encode(index, version, asset_ids, units))
+    self.basket_hash[index][version] = basket_hash_
+    return basket_hash_
 
 
 @internal
@@ -507,8 +618,9 @@ def _fee_factor(index: address) -> uint256:
     @dev factor * exp(-rate * elapsed / year), rounded up (the fee taken is
          never more than the rate says: holders keep at least their share).
     """
-    factor: uint256 = self.fee_factor[index]
-    elapsed: uint256 = block.timestamp - self.fee_updated_at[index]
+    fee: uint256 = self._fee[index]
+    factor: uint256 = fee & LOW_128
+    elapsed: uint256 = block.timestamp - (fee >> 128)
     rate: uint256 = self.fee_rate[index]
     if elapsed == 0 or rate == 0:
         return factor
@@ -519,15 +631,32 @@ def _fee_factor(index: address) -> uint256:
 
 
 @internal
-def _accrue(index: address):
+def _accrue(index: address) -> uint256:
     """
-    @dev Persists the current fee factor.
+    @dev Persists the current fee factor (one slot) and returns it. Nothing is
+         written when no time has passed.
     """
-    elapsed: uint256 = block.timestamp - self.fee_updated_at[index]
+    elapsed: uint256 = block.timestamp - (self._fee[index] >> 128)
     factor: uint256 = self._fee_factor(index)
-    self.fee_factor[index] = factor
-    self.fee_updated_at[index] = block.timestamp
+    if elapsed == 0:
+        return factor
+    # The factor is at most WAD < 2**128 and a timestamp fits above it.
+    self._fee[index] = (block.timestamp << 128) | factor
     log FeeAccrued(index=index, fee_factor=factor, elapsed=elapsed)
+    return factor
+
+
+@internal
+@view
+def _pending_fee_shares(index: address, supply: uint256) -> uint256:
+    """
+    @dev floor(supply * (persisted - now) / now): fee shares owed, not minted.
+    """
+    old: uint256 = self._fee[index] & LOW_128
+    new: uint256 = self._fee_factor(index)
+    if new >= old:
+        return 0
+    return math._mul_div(supply, old - new, new, False)
 
 
 @internal

@@ -7,7 +7,9 @@
         Issuer as only minter) and registers it with
         the BasketRegistry (first basket, compiler, management fee), the
         ReserveOracle (custodian signers, threshold) and the Issuer (cash
-        token, fees, limits).
+        token, fees, limits, first WLPs and PMMs). A new index has no
+        holders yet, so its first parties need no timelock; every later
+        addition goes through the Timelock.
 @dev The registry, oracle and issuer are shared by every index and the token
      is a 45-byte clone, so creating an index writes little more than its
      settings. Clones are not upgradeable: they always delegate to the one
@@ -40,6 +42,8 @@ interface IIndexToken:
 # @dev Largest basket and signer set (as in the registry and oracle).
 MAX_ASSETS: constant(uint256) = 16
 MAX_SIGNERS: constant(uint256) = 16
+# @dev Largest first WLP or PMM list (as in the issuer).
+MAX_PARTIES: constant(uint256) = 8
 
 
 # @dev Everything a new index needs.
@@ -59,6 +63,8 @@ struct IndexParams:
     request_timeout: uint256
     min_shares: uint256
     max_shares: uint256
+    wlps: DynArray[address, MAX_PARTIES]
+    pmms: DynArray[address, MAX_PARTIES]
 
 
 # @dev The IndexToken implementation every index token is a clone of.
@@ -100,7 +106,7 @@ def __init__(token_implementation_: address, registry_: address, oracle_: addres
 def create_index(params: IndexParams) -> address:
     """
     @notice Deploys and registers a new index. Owner only.
-    @param params Name, ticker, first basket, roles and fees (see IndexParams).
+    @param params Name, ticker, first basket, roles, fees and first WLPs/PMMs (see IndexParams).
     @return The new index token.
     """
     ownable._check_owner()
@@ -121,6 +127,8 @@ def create_index(params: IndexParams) -> address:
         params.request_timeout,
         params.min_shares,
         params.max_shares,
+        params.wlps,
+        params.pmms,
     )
     return token
 

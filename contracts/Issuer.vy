@@ -6,26 +6,46 @@
         at prices quoted by allow-listed market makers (PMMs).
 
         Mint: the WLP submits a PMM-signed quote; cash plus the creation fee
-        is escrowed here. The PMM buys the basket, delivers it to the
-        custodian and records the delivery. Once a custodian reserve report
-        covers the supply after the mint, anyone settles: shares to the WLP,
-        cash to the PMM, fee to the treasury.
+        is escrowed here. Before the quote's deadline the PMM buys the basket,
+        delivers it to the custodian and records the delivery (a claim, not
+        evidence). Once a custodian reserve report dated at or after that
+        delivery (and after the index's last outflow) covers every claim on
+        the reserves, anyone settles, paused or not: shares to the WLP, cash
+        to the PMM, fee to the treasury.
 
         Redeem: the WLP submits a PMM-signed quote; its shares are escrowed
-        here. The PMM fills: it pays the cash (less the redemption fee) to
-        the WLP and the fee to the treasury, the shares are burned, and the
-        event tells the custodian which basket units to release to the PMM.
+        here. Before the quote's deadline the PMM fills: it pays the cash
+        (less the redemption fee) to the WLP and the fee to the treasury, the
+        shares are burned, and `RedeemFilled` tells the custodian which units
+        to release to the PMM. The release is an outflow: no supply increase
+        is checked against a report dated before it.
 
-        Nothing gets stuck: a PMM may reject an open request, and the WLP may
-        cancel it once `cancel_after` has passed, even while paused; both
-        refund the escrow in full.
-@dev Requests are stored as a hash of the `Request` struct plus a status, two
-     storage slots per request; every later call passes the struct (emitted
-     in full by `MintRequested`/`RedeemRequested`) and it is checked against
-     the hash. Escrow totals are kept per token so that the escrow invariant
-     (balance held == sum of open escrows) can be read on-chain.
-@custom:kill The guardian pauses new requests, deliveries and mint
-             settlement. Cancel, reject and redemption fills stay open.
+        Claims on the reserves of an index, per asset, in share-wei:
+        supply + fee shares owed to the treasury and not yet minted + shares
+        of delivered, unsettled mints (their baskets are owed back to the PMM
+        if the mint is refunded). The management fee is paid in new shares to
+        the treasury whenever supply changes (and by anyone, `accrue_fee`), so
+        the fee is always a claim and never a surplus that backs new shares.
+
+        Nothing gets stuck: a PMM may reject an open or delivered request; the
+        WLP may cancel once `cancel_after` has passed (or, for an undelivered
+        request, once the quote's deadline has passed), even while paused. A
+        delivered mint that a fresh report already backs cannot be cancelled
+        (anyone settles it instead); a refunded delivered mint records its
+        basket as owed back to the PMM (`BasketOwed`), which is an outflow.
+@dev Requests are stored as a hash of the `Request` struct plus one packed
+     state slot (status | delivered-at << 8); every later call passes the
+     struct (emitted in full by `MintRequested`/`RedeemRequested`) and it is
+     checked against the hash. Per index one packed slot holds the shares of
+     delivered unsettled mints and the time of the last outflow. Escrow totals
+     are kept per token so that the escrow invariant (balance held == sum of
+     open escrows) can be read on-chain; tokens that arrive short (a fee on
+     transfer) are refused, and `sweep` returns only what exceeds escrow.
+@custom:kill The guardian pauses new requests. Delivery, settlement of a
+             backed mint, fills, rejections and cancellations stay open: each
+             either returns funds or completes a trade that adds no risk.
+             WLP and PMM additions, index settings, fee rates and factory
+             re-wiring change only through the Timelock.
 """
 
 from snekmate.auth import ownable
@@ -37,6 +57,7 @@ from .modules import guard
 from .interfaces import IBasketRegistry
 from .interfaces import IReserveOracle
 from .interfaces import IIssuer
+from .interfaces import ITimelock
 from ethereum.ercs import IERC20
 
 implements: IIssuer
@@ -51,6 +72,7 @@ exports: (
     ownable_2step.pending_owner,
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
+    # `renounce_ownership` is not exported: the issuer must always have an owner.
     guard.guardian,
     guard.paused,
     guard.set_guardian,
@@ -63,10 +85,13 @@ exports: (
 interface IIndexToken:
     def mint(owner: address, amount: uint256): nonpayable
     def burn(amount: uint256): nonpayable
+    def totalSupply() -> uint256: view
 
 
 # @dev Largest basket (as in the registry).
 MAX_ASSETS: constant(uint256) = 16
+# @dev Largest WLP or PMM list given at index creation.
+MAX_PARTIES: constant(uint256) = 8
 # @dev Fee denominator: basis points.
 BPS: constant(uint256) = 10_000
 # @dev Units are per 1e18 share-wei and scaled by 1e18.
@@ -80,9 +105,11 @@ DELIVERED: constant(uint8) = 2
 SETTLED: constant(uint8) = 3
 CANCELLED: constant(uint8) = 4
 REJECTED: constant(uint8) = 5
-# @dev Bounds of the cancellation timeout.
+# @dev Bounds of the cancellation timeout (the upper one is also capped by the timelock delay).
 MIN_TIMEOUT: constant(uint256) = 3600
 MAX_TIMEOUT: constant(uint256) = 30 * 86400
+# @dev Packed per-index flows: pending delivered shares below bit 192, last outflow above.
+LOW_192: constant(uint256) = 2**192 - 1
 # @dev EIP-712 type hash of a PMM quote.
 QUOTE_TYPEHASH: constant(bytes32) = keccak256(
     "Quote(address index,uint8 side,uint256 shares,uint256 cash,address cashToken,address wlp,uint256 deadline,uint256 nonce)"
@@ -101,7 +128,8 @@ struct Quote:
     nonce: uint256
 
 
-# @dev A request, as hashed into storage and emitted in full.
+# @dev A request, as hashed into storage and emitted in full. `deadline` is
+# the quote's: the PMM must deliver or fill by then.
 struct Request:
     id: uint256
     index: address
@@ -111,6 +139,7 @@ struct Request:
     shares: uint256
     cash: uint256
     fee: uint256
+    deadline: uint256
     cancel_after: uint256
 
 
@@ -131,6 +160,8 @@ max_fee_bps: public(immutable(uint256))
 registry: public(immutable(address))
 # @dev The reserve oracle.
 oracle: public(immutable(address))
+# @dev The Timelock: the only caller of the setters that could let supply exceed holdings.
+timelock: public(immutable(address))
 
 # @dev The Factory allowed to register indices.
 factory: public(address)
@@ -146,8 +177,10 @@ nonce_used: public(HashMap[address, HashMap[uint256, bool]])
 request_count: public(uint256)
 # @dev Per request id: keccak256 of the ABI-encoded `Request`.
 request_hash: public(HashMap[uint256, bytes32])
-# @dev Per request id: status (1 open, 2 delivered, 3 settled, 4 cancelled, 5 rejected).
-request_status: public(HashMap[uint256, uint8])
+# @dev Per request id: status | (delivery time << 8).
+_state: HashMap[uint256, uint256]
+# @dev Per index: pending delivered shares | (last outflow time << 192).
+_flows: HashMap[address, uint256]
 # @dev Per token: amount held in escrow for open requests.
 escrowed: public(HashMap[address, uint256])
 
@@ -192,6 +225,7 @@ event MintRequested:
     shares: uint256
     cash: uint256
     fee: uint256
+    deadline: uint256
     cancel_after: uint256
     quote_nonce: uint256
 
@@ -205,6 +239,7 @@ event RedeemRequested:
     shares: uint256
     cash: uint256
     fee: uint256
+    deadline: uint256
     cancel_after: uint256
     quote_nonce: uint256
 
@@ -212,17 +247,24 @@ event RedeemRequested:
 # @dev Emitted when the PMM records delivery of the basket to the custodian.
 event MintDelivered:
     id: indexed(uint256)
+    index: indexed(address)
+    pmm: indexed(address)
     reference: bytes32
+    delivered_at: uint256
 
 
-# @dev Emitted when a mint settles.
+# @dev Emitted when a mint settles, with the basket version and the reserve
+# report (its nonce) that backed it.
 event MintSettled:
     id: indexed(uint256)
     index: indexed(address)
     wlp: indexed(address)
+    pmm: address
     shares: uint256
     cash: uint256
     fee: uint256
+    basket_version: uint256
+    report_nonce: uint256
 
 
 # @dev Emitted when a redemption is filled; `units` tells the custodian what
@@ -242,24 +284,56 @@ event RedeemFilled:
 # @dev Emitted when a PMM rejects a request (escrow refunded).
 event RequestRejected:
     id: indexed(uint256)
+    index: indexed(address)
+    wlp: indexed(address)
+    pmm: address
     reason: bytes32
 
 
-# @dev Emitted when a WLP cancels a request after its timeout (escrow refunded).
+# @dev Emitted when a WLP cancels a request (escrow refunded).
 event RequestCancelled:
     id: indexed(uint256)
+    index: indexed(address)
+    wlp: indexed(address)
+    pmm: address
+
+
+# @dev Emitted when a refunded delivered mint leaves its basket owed back to
+# the PMM: the custodian returns `units` (rounded down) of `basket_version`.
+event BasketOwed:
+    id: indexed(uint256)
+    index: indexed(address)
+    pmm: indexed(address)
+    basket_version: uint256
+    units: DynArray[uint256, MAX_ASSETS]
+
+
+# @dev Emitted when management fee shares are minted to the treasury.
+event FeeSharesMinted:
+    index: indexed(address)
+    treasury: indexed(address)
+    shares: uint256
+    fee_factor: uint256
+
+
+# @dev Emitted when the owner returns tokens sent here by mistake.
+event Swept:
+    token: indexed(address)
+    to: indexed(address)
+    amount: uint256
 
 
 @deploy
-def __init__(registry_: address, oracle_: address, guardian_: address, max_fee_bps_: uint256):
+def __init__(registry_: address, oracle_: address, timelock_: address, guardian_: address, max_fee_bps_: uint256):
     """
     @dev The deployer becomes the owner.
     @param registry_ The BasketRegistry.
     @param oracle_ The ReserveOracle.
+    @param timelock_ The Timelock (risky settings).
     @param guardian_ Address allowed to pause.
     @param max_fee_bps_ Cap on creation and redemption fees, at most 500 (5%).
     """
-    assert registry_ != empty(address) and oracle_ != empty(address), "issuer: zero address"
+    assert registry_ != empty(address) and oracle_ != empty(address) and timelock_ != empty(address), "issuer: zero address"
     assert max_fee_bps_ <= 500, "issuer: fee cap too high"
     ownable.__init__()
     ownable_2step.__init__()
@@ -267,6 +341,7 @@ def __init__(registry_: address, oracle_: address, guardian_: address, max_fee_b
     eip712_domain_separator.__init__("SSI Issuer", "1")
     registry = registry_
     oracle = oracle_
+    timelock = timelock_
     max_fee_bps = max_fee_bps_
 
 
@@ -276,10 +351,14 @@ def __init__(registry_: address, oracle_: address, guardian_: address, max_fee_b
 @external
 def set_factory(factory_: address):
     """
-    @notice Sets the Factory allowed to register indices. Owner only.
+    @notice Sets the Factory allowed to register indices: the owner once while
+            none is set (deployment wiring), the Timelock afterwards.
     @param factory_ The factory address (empty to disable).
     """
-    ownable._check_owner()
+    if self.factory == empty(address):
+        assert msg.sender == ownable.owner or msg.sender == timelock, "issuer: not owner"
+    else:
+        assert msg.sender == timelock, "issuer: not timelock"
     self.factory = factory_
     log FactorySet(factory=factory_)
 
@@ -294,24 +373,32 @@ def register_index(
     request_timeout: uint256,
     min_shares: uint256,
     max_shares: uint256,
+    wlps: DynArray[address, MAX_PARTIES],
+    pmms: DynArray[address, MAX_PARTIES],
 ):
     """
-    @notice Registers an index and its settings. Factory only.
+    @notice Registers an index, its settings and its first WLPs and PMMs. Factory only.
     @dev The cash token of an index never changes, so open escrows always
          refund in the token they were paid in.
     @param index The index token.
     @param cash_token Token quotes are paid in (e.g. USDC).
-    @param treasury Receiver of creation and redemption fees.
+    @param treasury Receiver of creation and redemption fees and of fee shares.
     @param creation_fee_bps Creation fee in bps of the cash amount.
     @param redemption_fee_bps Redemption fee in bps of the cash amount.
-    @param request_timeout Seconds after which a WLP may cancel.
+    @param request_timeout Seconds after which a WLP may cancel (at most the timelock delay).
     @param min_shares Smallest request, in share-wei.
     @param max_shares Largest request, in share-wei.
+    @param wlps First whitelisted LPs.
+    @param pmms First allow-listed PMMs.
     """
     assert msg.sender == self.factory, "issuer: not factory"
     assert self.configs[index].cash_token == empty(address), "issuer: index exists"
     assert cash_token != empty(address), "issuer: zero address"
     self._configure(index, cash_token, treasury, creation_fee_bps, redemption_fee_bps, request_timeout, min_shares, max_shares)
+    for account: address in wlps:
+        self._set_wlp(index, account, True)
+    for account: address in pmms:
+        self._set_pmm(index, account, True)
 
 
 @external
@@ -325,7 +412,7 @@ def set_index_config(
     max_shares: uint256,
 ):
     """
-    @notice Changes an index's settings (not its cash token). Owner only.
+    @notice Changes an index's settings (not its cash token). Timelock only.
     @dev Open requests keep the fee and `cancel_after` they were opened with.
     @param index The index token.
     @param treasury Receiver of fees.
@@ -335,7 +422,7 @@ def set_index_config(
     @param min_shares Smallest request, in share-wei.
     @param max_shares Largest request, in share-wei.
     """
-    ownable._check_owner()
+    assert msg.sender == timelock, "issuer: not timelock"
     cash_token: address = self.configs[index].cash_token
     assert cash_token != empty(address), "issuer: unknown index"
     self._configure(index, cash_token, treasury, creation_fee_bps, redemption_fee_bps, request_timeout, min_shares, max_shares)
@@ -344,27 +431,76 @@ def set_index_config(
 @external
 def set_wlp(index: address, account: address, allowed: bool):
     """
-    @notice Adds or removes a whitelisted LP of an index. Owner only.
+    @notice Adds (Timelock only) or removes (owner or Timelock, at once) a
+            whitelisted LP of an index.
     @param index The index token.
     @param account The WLP.
     @param allowed True to add, False to remove.
     """
-    ownable._check_owner()
-    self.is_wlp[index][account] = allowed
-    log WlpSet(index=index, account=account, allowed=allowed)
+    self._check_list_change(allowed)
+    self._set_wlp(index, account, allowed)
 
 
 @external
 def set_pmm(index: address, account: address, allowed: bool):
     """
-    @notice Adds or removes an allow-listed market maker of an index. Owner only.
+    @notice Adds (Timelock only) or removes (owner or Timelock, at once) an
+            allow-listed market maker of an index.
     @param index The index token.
     @param account The PMM (its quote-signing address).
     @param allowed True to add, False to remove.
     """
+    self._check_list_change(allowed)
+    self._set_pmm(index, account, allowed)
+
+
+@external
+def set_fee_rate(index: address, fee_rate: uint256):
+    """
+    @notice Changes an index's management fee rate, after minting the fee
+            accrued at the old rate. Timelock only.
+    @param index The index token.
+    @param fee_rate New rate (continuous, per year, WAD), at most the registry's cap.
+    """
+    assert msg.sender == timelock, "issuer: not timelock"
+    assert self.configs[index].cash_token != empty(address), "issuer: unknown index"
+    self._accrue_fee(index)
+    extcall IBasketRegistry(registry).set_fee_rate(index, fee_rate)
+
+
+@external
+def sweep(token: address, to: address):
+    """
+    @notice Sends `to` the tokens this contract holds above what it escrows
+            (tokens sent here by mistake). Owner only; escrow is never touched.
+    @param token The token.
+    @param to The receiver.
+    """
     ownable._check_owner()
-    self.is_pmm[index][account] = allowed
-    log PmmSet(index=index, account=account, allowed=allowed)
+    assert to != empty(address), "issuer: zero address"
+    held: uint256 = staticcall IERC20(token).balanceOf(self)
+    owed: uint256 = self.escrowed[token]
+    assert held > owed, "issuer: nothing to sweep"
+    log Swept(token=token, to=to, amount=held - owed)
+    self._push(token, to, held - owed)
+
+
+# ------------------------------------------------------------------ fee ----
+
+
+@external
+def accrue_fee(index: address) -> uint256:
+    """
+    @notice Mints the management fee accrued since the last accrual to the
+            treasury, as index shares. Anyone; works while paused.
+    @dev Shares = floor(supply * (old - new) / new) for the fee factors:
+         rounded down, holders' favour, so that (supply + fee shares) * new
+         units never exceeds supply * old units.
+    @param index The index token.
+    @return The fee shares minted.
+    """
+    assert self.configs[index].cash_token != empty(address), "issuer: unknown index"
+    return self._accrue_fee(index)
 
 
 # ----------------------------------------------------------------- mint ----
@@ -397,6 +533,7 @@ def request_mint(quote: Quote, signature: Bytes[65], max_fee: uint256) -> uint25
         shares=quote.shares,
         cash=quote.cash,
         fee=fee,
+        deadline=quote.deadline,
         cancel_after=request.cancel_after,
         quote_nonce=quote.nonce,
     )
@@ -407,42 +544,64 @@ def request_mint(quote: Quote, signature: Bytes[65], max_fee: uint256) -> uint25
 @external
 def deliver_mint(request: Request, reference: bytes32):
     """
-    @notice Records that the PMM delivered the basket to the custodian. Request's PMM only.
+    @notice Records that the PMM delivered the basket to the custodian, by the
+            quote's deadline. Request's PMM only; works while paused (it is a
+            record of a transfer already made, and adds no claim on supply).
+    @dev The request's shares count as a claim on the reserves from now on
+         (its basket is owed back if the mint is refunded).
     @param request The mint request.
     @param reference Off-chain reference of the delivery (e.g. a hash of the transfer ids).
     """
-    guard._check_not_paused()
     assert self._status(request) == OPEN, "issuer: not open"
     assert request.side == MINT, "issuer: not a mint"
     assert msg.sender == request.pmm, "issuer: not request pmm"
-    self.request_status[request.id] = DELIVERED
-    log MintDelivered(id=request.id, reference=reference)
+    assert block.timestamp <= request.deadline, "issuer: quote expired"
+    self._state[request.id] = convert(DELIVERED, uint256) | (block.timestamp << 8)
+    # Shares are at most max_shares (far below 2**192): no carry into the time bits.
+    self._flows[request.index] += request.shares
+    log MintDelivered(
+        id=request.id, index=request.index, pmm=request.pmm, reference=reference, delivered_at=block.timestamp
+    )
 
 
 @external
 def settle_mint(request: Request):
     """
     @notice Settles a delivered mint: shares to the WLP, cash to the PMM, fee
-            to the treasury. Anyone, once a fresh reserve report covers the
-            supply after the mint for every asset of the current basket.
-    @dev Backing: balance >= ceil((supply + shares) * units / 1e36) with units
-         rounded up; both roundings are the protocol's favour.
+            to the treasury. Anyone, paused or not, once the current basket's
+            last reserve report is fresh, dated at or after both this
+            delivery and the index's last outflow, and covers every claim.
+    @dev Claims = supply (after minting the fee shares due) + shares of all
+         delivered unsettled mints, this one included. Backing: balance >=
+         ceil(claims * units / 1e36) with units rounded up; both roundings
+         are the protocol's favour.
     @param request The mint request.
     """
-    guard._check_not_paused()
-    status: uint8 = self._status(request)
+    state: uint256 = self._state_of(request)
     assert request.side == MINT, "issuer: not a mint"
-    assert status == DELIVERED, "issuer: not delivered"
+    assert state & 255 == convert(DELIVERED, uint256), "issuer: not delivered"
     index: address = request.index
+    self._accrue_fee(index)
+    flows: uint256 = self._flows[index]
+    not_before: uint256 = max(state >> 8, flows >> 192)
     version: uint256 = staticcall IBasketRegistry(registry).version(index)
-    supply: uint256 = staticcall IERC20(index).totalSupply()
-    # Reverts with the oracle's reason (no report, stale, reserves short); True otherwise.
-    assert staticcall IReserveOracle(oracle).check_backing(index, version, supply + request.shares)
-    self.request_status[request.id] = SETTLED
+    claims: uint256 = staticcall IIndexToken(index).totalSupply() + (flows & LOW_192)
+    # Reverts with the oracle's reason (no report, stale, predates flows, reserves short).
+    report_nonce: uint256 = staticcall IReserveOracle(oracle).check_backing(index, version, claims, not_before)
+    self._state[request.id] = convert(SETTLED, uint256) | (state >> 8 << 8)
+    self._flows[index] = flows - request.shares
     cash_token: address = self.configs[index].cash_token
     self.escrowed[cash_token] -= request.cash + request.fee
     log MintSettled(
-        id=request.id, index=index, wlp=request.wlp, shares=request.shares, cash=request.cash, fee=request.fee
+        id=request.id,
+        index=index,
+        wlp=request.wlp,
+        pmm=request.pmm,
+        shares=request.shares,
+        cash=request.cash,
+        fee=request.fee,
+        basket_version=version,
+        report_nonce=report_nonce,
     )
     extcall IIndexToken(index).mint(request.wlp, request.shares)
     self._push(cash_token, request.pmm, request.cash)
@@ -480,6 +639,7 @@ def request_redeem(quote: Quote, signature: Bytes[65], max_fee: uint256) -> uint
         shares=quote.shares,
         cash=quote.cash,
         fee=fee,
+        deadline=quote.deadline,
         cancel_after=request.cancel_after,
         quote_nonce=quote.nonce,
     )
@@ -490,26 +650,27 @@ def request_redeem(quote: Quote, signature: Bytes[65], max_fee: uint256) -> uint
 @external
 def fill_redeem(request: Request):
     """
-    @notice Fills a redemption: the PMM pays cash less fee to the WLP and the
-            fee to the treasury (approve first), the escrowed shares are
-            burned, and `RedeemFilled` lists the basket units the custodian
-            releases to the PMM. Request's PMM only; works while paused
-            (it completes an exit).
+    @notice Fills a redemption by the quote's deadline: the PMM pays cash
+            less fee to the WLP and the fee to the treasury (approve first),
+            the escrowed shares are burned, and `RedeemFilled` lists the
+            basket units the custodian releases to the PMM. Request's PMM
+            only; works while paused (it completes an exit).
     @dev Units released = floor(shares * units / 1e36), units rounded down:
-         the protocol's favour.
+         the protocol's favour. The release is recorded as the index's last
+         outflow, so no supply increase uses a report dated before it.
     @param request The redeem request.
     """
     assert self._status(request) == OPEN, "issuer: not open"
     assert request.side == REDEEM, "issuer: not a redeem"
     assert msg.sender == request.pmm, "issuer: not request pmm"
+    assert block.timestamp <= request.deadline, "issuer: quote expired"
     index: address = request.index
+    self._accrue_fee(index)
     version: uint256 = staticcall IBasketRegistry(registry).version(index)
-    units: DynArray[uint256, MAX_ASSETS] = staticcall IBasketRegistry(registry).effective_units(index, version, False)
-    released: DynArray[uint256, MAX_ASSETS] = []
-    for u: uint256 in units:
-        released.append(math._mul_div(request.shares, u, UNIT_DENOMINATOR, False))
-    self.request_status[request.id] = SETTLED
+    released: DynArray[uint256, MAX_ASSETS] = self._basket_for(index, version, request.shares)
+    self._state[request.id] = convert(SETTLED, uint256)
     self.escrowed[index] -= request.shares
+    self._record_outflow(index, 0)
     log RedeemFilled(
         id=request.id,
         index=index,
@@ -534,32 +695,45 @@ def fill_redeem(request: Request):
 @external
 def reject(request: Request, reason: bytes32):
     """
-    @notice Rejects an open (or delivered, not settled) request and refunds
-            the WLP in full. Request's PMM only; works while paused.
+    @notice Rejects an open or delivered (unsettled) request and refunds the
+            WLP in full. Request's PMM only; works while paused. A delivered
+            mint's basket is recorded as owed back to the PMM.
     @param request The request.
     @param reason Short machine-readable reason.
     """
-    status: uint8 = self._status(request)
+    status: uint8 = convert(self._state_of(request) & 255, uint8)
     assert status == OPEN or status == DELIVERED, "issuer: not open"
     assert msg.sender == request.pmm, "issuer: not request pmm"
-    self.request_status[request.id] = REJECTED
-    log RequestRejected(id=request.id, reason=reason)
+    self._state[request.id] = convert(REJECTED, uint256)
+    log RequestRejected(id=request.id, index=request.index, wlp=request.wlp, pmm=request.pmm, reason=reason)
+    if status == DELIVERED:
+        self._owe_back(request)
     self._refund(request)
 
 
 @external
 def cancel(request: Request):
     """
-    @notice Cancels an unsettled request once `cancel_after` has passed and
-            refunds the WLP in full. Request's WLP only; works while paused.
+    @notice Cancels an unsettled request and refunds the WLP in full.
+            Request's WLP only; works while paused. Allowed once
+            `cancel_after` has passed, or once the quote's deadline has
+            passed for a request the PMM never delivered or filled. A
+            delivered mint that the last report already backs cannot be
+            cancelled (anyone may settle it); otherwise its basket is
+            recorded as owed back to the PMM.
     @param request The request.
     """
-    status: uint8 = self._status(request)
+    state: uint256 = self._state_of(request)
+    status: uint8 = convert(state & 255, uint8)
     assert status == OPEN or status == DELIVERED, "issuer: not open"
     assert msg.sender == request.wlp, "issuer: not request wlp"
-    assert block.timestamp >= request.cancel_after, "issuer: too early to cancel"
-    self.request_status[request.id] = CANCELLED
-    log RequestCancelled(id=request.id)
+    assert block.timestamp >= request.cancel_after or (status == OPEN and block.timestamp > request.deadline), "issuer: too early to cancel"
+    if status == DELIVERED:
+        assert not self._backed(request.index, state >> 8), "issuer: backed, settle it"
+    self._state[request.id] = convert(CANCELLED, uint256)
+    log RequestCancelled(id=request.id, index=request.index, wlp=request.wlp, pmm=request.pmm)
+    if status == DELIVERED:
+        self._owe_back(request)
     self._refund(request)
 
 
@@ -585,7 +759,56 @@ def status_of(request: Request) -> uint8:
     @param request The request.
     @return 1 open, 2 delivered, 3 settled, 4 cancelled, 5 rejected.
     """
-    return self._status(request)
+    return convert(self._state_of(request) & 255, uint8)
+
+
+@external
+@view
+def request_status(request_id: uint256) -> uint8:
+    """
+    @notice Status of a request by id (0 = no such request).
+    @param request_id The request id.
+    @return 1 open, 2 delivered, 3 settled, 4 cancelled, 5 rejected.
+    """
+    return convert(self._state[request_id] & 255, uint8)
+
+
+@external
+@view
+def delivered_at(request_id: uint256) -> uint256:
+    """
+    @notice When the PMM recorded delivery of a mint (0 if never).
+    @param request_id The request id.
+    @return Unix time.
+    """
+    return self._state[request_id] >> 8
+
+
+@external
+@view
+@reentrant
+def flows(index: address) -> (uint256, uint256):
+    """
+    @notice Shares of delivered unsettled mints, and the time of the last
+            recorded outflow (redemption release or basket owed back).
+    @dev Marked reentrant: the registry reads it from `activate`; it only reads.
+    @param index The index token.
+    @return Pending delivered share-wei, and the last outflow's Unix time (0 if none).
+    """
+    packed: uint256 = self._flows[index]
+    return packed & LOW_192, packed >> 192
+
+
+@external
+@view
+def claims(index: address) -> uint256:
+    """
+    @notice Share-wei the reserves of an index must cover now: supply + fee
+            shares not yet minted + shares of delivered unsettled mints.
+    @param index The index token.
+    @return Share-wei.
+    """
+    return self._claims(index)
 
 
 @external
@@ -674,11 +897,22 @@ def _open(quote: Quote, pmm: address, fee: uint256) -> Request:
         shares=quote.shares,
         cash=quote.cash,
         fee=fee,
+        deadline=quote.deadline,
         cancel_after=block.timestamp + self.configs[quote.index].request_timeout,
     )
     self.request_hash[request_id] = keccak256(abi_encode(request))
-    self.request_status[request_id] = OPEN
+    self._state[request_id] = convert(OPEN, uint256)
     return request
+
+
+@internal
+@view
+def _state_of(request: Request) -> uint256:
+    """
+    @dev Checks the struct against its stored hash and returns the packed state.
+    """
+    assert self.request_hash[request.id] == keccak256(abi_encode(request)), "issuer: unknown request"
+    return self._state[request.id]
 
 
 @internal
@@ -687,8 +921,121 @@ def _status(request: Request) -> uint8:
     """
     @dev Checks the struct against its stored hash and returns the status.
     """
-    assert self.request_hash[request.id] == keccak256(abi_encode(request)), "issuer: unknown request"
-    return self.request_status[request.id]
+    return convert(self._state_of(request) & 255, uint8)
+
+
+@internal
+@view
+def _claims(index: address) -> uint256:
+    """
+    @dev Supply + fee shares owed and not minted + pending delivered shares.
+    """
+    return (
+        staticcall IIndexToken(index).totalSupply()
+        + staticcall IBasketRegistry(registry).pending_fee_shares(index)
+        + (self._flows[index] & LOW_192)
+    )
+
+
+@internal
+@view
+def _backed(index: address, delivered_at: uint256) -> bool:
+    """
+    @dev Whether settling a mint delivered at `delivered_at` would pass the gate now.
+    """
+    version: uint256 = staticcall IBasketRegistry(registry).version(index)
+    not_before: uint256 = max(delivered_at, self._flows[index] >> 192)
+    return staticcall IReserveOracle(oracle).is_backed(index, version, self._claims(index), not_before)
+
+
+@internal
+@view
+def _basket_for(index: address, version: uint256, shares: uint256) -> DynArray[uint256, MAX_ASSETS]:
+    """
+    @dev floor(shares * units / 1e36) per asset, units rounded down: what the
+         custodian releases or returns (the protocol's favour).
+    """
+    units: DynArray[uint256, MAX_ASSETS] = staticcall IBasketRegistry(registry).effective_units(index, version, False)
+    basket: DynArray[uint256, MAX_ASSETS] = []
+    for u: uint256 in units:
+        basket.append(math._mul_div(shares, u, UNIT_DENOMINATOR, False))
+    return basket
+
+
+@internal
+def _record_outflow(index: address, settled_shares: uint256):
+    """
+    @dev Stamps the index's last outflow with now and removes `settled_shares`
+         from its pending delivered shares.
+    """
+    pending: uint256 = (self._flows[index] & LOW_192) - settled_shares
+    self._flows[index] = (block.timestamp << 192) | pending
+
+
+@internal
+def _owe_back(request: Request):
+    """
+    @dev A refunded delivered mint: its shares stop counting as a claim and
+         its basket (current units, rounded down) is owed back to the PMM,
+         an outflow the next report must come after.
+    """
+    version: uint256 = staticcall IBasketRegistry(registry).version(request.index)
+    owed: DynArray[uint256, MAX_ASSETS] = self._basket_for(request.index, version, request.shares)
+    self._record_outflow(request.index, request.shares)
+    log BasketOwed(id=request.id, index=request.index, pmm=request.pmm, basket_version=version, units=owed)
+
+
+@internal
+def _accrue_fee(index: address) -> uint256:
+    """
+    @dev Persists the fee factor and mints the fee shares it implies to the
+         treasury: floor(supply * (old - new) / new), rounded down.
+    """
+    old: uint256 = 0
+    new: uint256 = 0
+    old, new = extcall IBasketRegistry(registry).accrue(index)
+    if new >= old:
+        return 0
+    shares: uint256 = math._mul_div(staticcall IIndexToken(index).totalSupply(), old - new, new, False)
+    if shares == 0:
+        return 0
+    treasury: address = self.configs[index].treasury
+    log FeeSharesMinted(index=index, treasury=treasury, shares=shares, fee_factor=new)
+    extcall IIndexToken(index).mint(treasury, shares)
+    return shares
+
+
+@internal
+@view
+def _check_list_change(allowed: bool):
+    """
+    @dev Additions wait for the Timelock; removals only reduce who may act, so
+         the owner makes them at once.
+    """
+    if allowed:
+        assert msg.sender == timelock, "issuer: not timelock"
+    else:
+        assert msg.sender == timelock or msg.sender == ownable.owner, "issuer: not owner"
+
+
+@internal
+def _set_wlp(index: address, account: address, allowed: bool):
+    """
+    @dev Writes a WLP flag.
+    """
+    assert account != empty(address), "issuer: zero address"
+    self.is_wlp[index][account] = allowed
+    log WlpSet(index=index, account=account, allowed=allowed)
+
+
+@internal
+def _set_pmm(index: address, account: address, allowed: bool):
+    """
+    @dev Writes a PMM flag.
+    """
+    assert account != empty(address), "issuer: zero address"
+    self.is_pmm[index][account] = allowed
+    log PmmSet(index=index, account=account, allowed=allowed)
 
 
 @internal
@@ -722,6 +1069,8 @@ def _configure(
     assert treasury != empty(address), "issuer: zero address"
     assert creation_fee_bps <= max_fee_bps and redemption_fee_bps <= max_fee_bps, "issuer: fee above cap"
     assert request_timeout >= MIN_TIMEOUT and request_timeout <= MAX_TIMEOUT, "issuer: bad timeout"
+    # Holders must be able to exit before any timelocked change takes effect.
+    assert request_timeout <= staticcall ITimelock(timelock).delay(), "issuer: timeout above delay"
     assert min_shares != 0 and min_shares <= max_shares, "issuer: bad limits"
     self.configs[index] = IndexConfig(
         cash_token=cash_token,
@@ -747,17 +1096,23 @@ def _configure(
 @internal
 def _pull(token: address, owner: address, amount: uint256):
     """
-    @dev transferFrom owner to this contract; tolerates tokens that return nothing.
+    @dev transferFrom owner to this contract; tolerates tokens that return
+         nothing, refuses tokens that deliver less than asked (fee on transfer).
     """
+    before: uint256 = staticcall IERC20(token).balanceOf(self)
     assert extcall IERC20(token).transferFrom(owner, self, amount, default_return_value=True), "issuer: transfer failed"
+    assert staticcall IERC20(token).balanceOf(self) - before == amount, "issuer: transfer short"
 
 
 @internal
 def _pull_to(token: address, owner: address, to: address, amount: uint256):
     """
-    @dev transferFrom owner to `to`; tolerates tokens that return nothing.
+    @dev transferFrom owner to `to`; refuses a transfer that credits `to`
+         with less than `amount`.
     """
+    before: uint256 = staticcall IERC20(token).balanceOf(to)
     assert extcall IERC20(token).transferFrom(owner, to, amount, default_return_value=True), "issuer: transfer failed"
+    assert staticcall IERC20(token).balanceOf(to) - before >= amount, "issuer: transfer short"
 
 
 @internal

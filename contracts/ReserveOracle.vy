@@ -2,30 +2,47 @@
 # pragma nonreentrancy on
 """
 @title Reserve oracle (proof of reserves)
-@notice Custodian signers attest, as EIP-712 typed data, what they hold for
-        an index: `ReserveReport(index, basketVersion, balances, asOf, nonce)`.
-        A report is accepted once M of the index's N custodian signers have
-        signed it, it is newer than the last accepted report, its nonce is the
-        next one, and it is younger than `max_report_age`. Minting and basket
-        activation call `check_backing`, which reverts unless the latest report
-        for the basket version covers supply * units for every asset.
-@dev Signatures must be sorted by signer address, strictly ascending, which
-     proves the signers distinct in one pass. Reports are kept per basket
-     version, so a report for a pending basket does not stop minting against
-     the current one.
-@custom:kill The guardian pauses new reports; `check_backing` then keeps
-             using the last accepted ones until they go stale.
+@notice Custodian signers attest, as EIP-712 typed data, what they hold for an
+        index: `ReserveReport(index, basketVersion, basketHash, balances, asOf,
+        nonce)`. A report is accepted once M of the index's N custodian signers
+        have signed it, it carries the next nonce, is newer than the last
+        accepted report, is not from the future, is younger than
+        `max_report_age`, and names a basket that exists now: the current or
+        the pending version (never 0) with its exact hash (asset ids and units
+        as announced), so a report can never vouch for another basket that
+        later reuses a number.
+
+        What a report proves. `balances[i]` is what the custodian holds at
+        `asOf` for the index in asset i, in base units, NET of every outflow
+        the chain recorded at or before `asOf` that it has not paid yet
+        (redemption releases to PMMs, baskets owed back to PMMs of refunded
+        deliveries). The custodian attests this; the chain cannot see it.
+
+        What the gate compares (`check_backing`): for every asset,
+            balances[i] >= ceil(claims * units[i] / 1e36)
+        where `claims` is supply + fee shares not yet minted + shares of every
+        delivered, unsettled mint (their baskets are owed back if refunded),
+        and the report is fresh and dated at or after `not_before`: the
+        caller's latest recorded flow (the mint's delivery, the last outflow).
+        An outflow recorded after a report's `asOf` therefore makes it unusable
+        for a supply increase until a newer report arrives.
+@dev Reports are kept per basket version, so a report for a pending basket
+     does not stop minting against the current one. Signature checking lives in
+     the shared `attestation` module (sorted, distinct, M of N).
+@custom:kill The guardian pauses new reports; `check_backing` then keeps using
+             the last accepted ones until they go stale. Signer sets and the
+             maximum age change only through the Timelock.
 """
 
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
-from snekmate.utils import ecdsa
 from snekmate.utils import eip712_domain_separator
 from snekmate.utils import math
 from .modules import guard
+from .modules import attestation
 from .interfaces import IBasketRegistry
 from .interfaces import IReserveOracle
-from ethereum.ercs import IERC20
+from .interfaces import ITimelock
 
 implements: IReserveOracle
 
@@ -33,12 +50,14 @@ initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: guard[ownable := ownable]
 initializes: eip712_domain_separator
+initializes: attestation
 
 exports: (
     ownable_2step.owner,
     ownable_2step.pending_owner,
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
+    # `renounce_ownership` is not exported: the oracle must always have an owner.
     guard.guardian,
     guard.paused,
     guard.set_guardian,
@@ -52,11 +71,13 @@ exports: (
 MAX_ASSETS: constant(uint256) = 16
 # @dev Largest custodian signer set.
 MAX_SIGNERS: constant(uint256) = 16
+# @dev Mask of the low 128 bits of a packed slot.
+LOW_128: constant(uint256) = 2**128 - 1
 # @dev Units are per 1e18 share-wei and scaled by 1e18.
 UNIT_DENOMINATOR: constant(uint256) = 10**36
 # @dev EIP-712 type hash of a reserve report.
 REPORT_TYPEHASH: constant(bytes32) = keccak256(
-    "ReserveReport(address index,uint256 basketVersion,uint256[] balances,uint256 asOf,uint256 nonce)"
+    "ReserveReport(address index,uint256 basketVersion,bytes32 basketHash,uint256[] balances,uint256 asOf,uint256 nonce)"
 )
 
 
@@ -64,33 +85,30 @@ REPORT_TYPEHASH: constant(bytes32) = keccak256(
 struct ReserveReport:
     index: address
     basketVersion: uint256
+    basketHash: bytes32
     balances: DynArray[uint256, MAX_ASSETS]
     asOf: uint256
     nonce: uint256
 
 
-# @dev The basket registry (versions and units).
+# @dev The basket registry (versions, hashes and units).
 registry: public(immutable(address))
+# @dev The Timelock: the only caller of the setters that could weaken the gate.
+timelock: public(immutable(address))
 
 # @dev The Factory allowed to register indices.
 factory: public(address)
 # @dev How long an accepted report stays usable, in seconds.
 max_report_age: public(uint256)
 
-# @dev Per index: the custodian signers.
-_signers: HashMap[address, DynArray[address, MAX_SIGNERS]]
-# @dev Per index and address: whether it is a custodian signer.
-is_signer: public(HashMap[address, HashMap[address, bool]])
-# @dev Per index: signatures required (0 = unknown index).
-threshold: public(HashMap[address, uint256])
 # @dev Per index: nonce the next report must carry.
 next_nonce: public(HashMap[address, uint256])
-# @dev Per index: as-of time of the last accepted report.
+# @dev Per index: as-of time of the last accepted report (any version).
 last_as_of: public(HashMap[address, uint256])
 # @dev Per index and basket version: balances of the last accepted report.
 _balances: HashMap[address, HashMap[uint256, DynArray[uint256, MAX_ASSETS]]]
-# @dev Per index and basket version: as-of time of the last accepted report.
-report_as_of: public(HashMap[address, HashMap[uint256, uint256]])
+# @dev Per index and basket version: (as-of << 128) | nonce of the last accepted report.
+_report_meta: HashMap[address, HashMap[uint256, uint256]]
 
 
 # @dev Emitted when the factory changes.
@@ -103,37 +121,33 @@ event MaxReportAgeSet:
     max_report_age: uint256
 
 
-# @dev Emitted when an index's signer set or threshold changes.
-event SignersSet:
-    index: indexed(address)
-    signers: DynArray[address, MAX_SIGNERS]
-    threshold: uint256
-
-
 # @dev Emitted when a report is accepted.
 event ReserveReported:
     index: indexed(address)
     basket_version: indexed(uint256)
     nonce: uint256
     as_of: uint256
+    basket_hash: bytes32
     balances: DynArray[uint256, MAX_ASSETS]
     digest: bytes32
 
 
 @deploy
-def __init__(registry_: address, guardian_: address, max_report_age_: uint256):
+def __init__(registry_: address, timelock_: address, guardian_: address, max_report_age_: uint256):
     """
     @dev The deployer becomes the owner.
     @param registry_ The BasketRegistry.
+    @param timelock_ The Timelock that alone changes signers and the maximum age.
     @param guardian_ Address allowed to pause.
-    @param max_report_age_ Seconds a report stays usable (1 to 30 days).
+    @param max_report_age_ Seconds a report stays usable (1 minute to 7 days).
     """
-    assert registry_ != empty(address), "oracle: zero address"
+    assert registry_ != empty(address) and timelock_ != empty(address), "oracle: zero address"
     ownable.__init__()
     ownable_2step.__init__()
     guard.__init__(guardian_)
     eip712_domain_separator.__init__("SSI Reserve Oracle", "1")
     registry = registry_
+    timelock = timelock_
     self._set_max_age(max_report_age_)
 
 
@@ -143,10 +157,11 @@ def __init__(registry_: address, guardian_: address, max_report_age_: uint256):
 @external
 def set_factory(factory_: address):
     """
-    @notice Sets the Factory allowed to register indices. Owner only.
+    @notice Sets the Factory allowed to register indices: the owner once while
+            none is set (deployment wiring), the Timelock afterwards.
     @param factory_ The factory address (empty to disable).
     """
-    ownable._check_owner()
+    self._check_wiring(self.factory == empty(address))
     self.factory = factory_
     log FactorySet(factory=factory_)
 
@@ -154,10 +169,11 @@ def set_factory(factory_: address):
 @external
 def set_max_report_age(max_report_age_: uint256):
     """
-    @notice Sets how long a report stays usable. Owner only.
-    @param max_report_age_ Seconds, from 60 to 30 days.
+    @notice Sets how long a report stays usable. Timelock only: a longer age
+            could bring a stale report back to life.
+    @param max_report_age_ Seconds, from 60 to 7 days.
     """
-    ownable._check_owner()
+    assert msg.sender == timelock, "oracle: not timelock"
     self._set_max_age(max_report_age_)
 
 
@@ -170,21 +186,21 @@ def register_index(index: address, signers: DynArray[address, MAX_SIGNERS], thre
     @param threshold Signatures required (1 to len(signers)).
     """
     assert msg.sender == self.factory, "oracle: not factory"
-    assert self.threshold[index] == 0, "oracle: index exists"
-    self._set_signers(index, signers, threshold)
+    assert attestation.threshold[index] == 0, "oracle: index exists"
+    attestation._set_signers(index, signers, threshold)
 
 
 @external
 def set_signers(index: address, signers: DynArray[address, MAX_SIGNERS], threshold: uint256):
     """
-    @notice Replaces the custodian signer set of an index. Owner only.
+    @notice Replaces the custodian signer set of an index. Timelock only.
     @param index The index token.
     @param signers Custodian signer addresses (distinct, non-zero).
     @param threshold Signatures required (1 to len(signers)).
     """
-    ownable._check_owner()
-    assert self.threshold[index] != 0, "oracle: unknown index"
-    self._set_signers(index, signers, threshold)
+    assert msg.sender == timelock, "oracle: not timelock"
+    assert attestation.threshold[index] != 0, "oracle: unknown index"
+    attestation._set_signers(index, signers, threshold)
 
 
 # -------------------------------------------------------------- reports ----
@@ -195,17 +211,18 @@ def post_report(report: ReserveReport, signatures: DynArray[Bytes[65], MAX_SIGNE
     """
     @notice Accepts a reserve report signed by at least `threshold` custodian
             signers of the index. Anyone may submit it.
-    @param report The signed report; `basketVersion` is the current or the
-           pending basket version, with one balance per basket asset.
+    @param report The signed report: `basketVersion` is the current or the
+           pending version (never 0), `basketHash` that version's hash in the
+           registry, one balance per basket asset.
     @param signatures 65-byte signatures, sorted by signer address (ascending).
     """
     guard._check_not_paused()
     index: address = report.index
-    required: uint256 = self.threshold[index]
-    assert required != 0, "oracle: unknown index"
-    current: uint256 = staticcall IBasketRegistry(registry).version(index)
+    assert attestation.threshold[index] != 0, "oracle: unknown index"
     version: uint256 = report.basketVersion
-    assert version == current or version == staticcall IBasketRegistry(registry).pending_version(index), "oracle: wrong basket version"
+    assert version != 0, "oracle: wrong basket version"
+    assert version == staticcall IBasketRegistry(registry).version(index) or version == staticcall IBasketRegistry(registry).pending_version(index), "oracle: wrong basket version"
+    assert report.basketHash == staticcall IBasketRegistry(registry).basket_hash(index, version), "oracle: wrong basket"
     assert len(report.balances) == staticcall IBasketRegistry(registry).asset_count(index, version), "oracle: wrong asset count"
     assert report.nonce == self.next_nonce[index], "oracle: bad nonce"
     assert report.asOf > self.last_as_of[index], "oracle: report not newer"
@@ -213,24 +230,19 @@ def post_report(report: ReserveReport, signatures: DynArray[Bytes[65], MAX_SIGNE
     assert block.timestamp - report.asOf <= self.max_report_age, "oracle: report stale"
 
     digest: bytes32 = self._digest(report)
-    previous: address = empty(address)
-    for signature: Bytes[65] in signatures:
-        signer: address = ecdsa._recover_sig(digest, signature)
-        assert signer != previous, "oracle: duplicate signer"
-        assert convert(signer, uint160) > convert(previous, uint160), "oracle: signers not sorted"
-        assert self.is_signer[index][signer], "oracle: unknown signer"
-        previous = signer
-    assert len(signatures) >= required, "oracle: too few signers"
+    attestation._verify(index, digest, signatures)
 
     self.next_nonce[index] = report.nonce + 1
     self.last_as_of[index] = report.asOf
     self._balances[index][version] = report.balances
-    self.report_as_of[index][version] = report.asOf
+    # as-of and nonce are both far below 2**128.
+    self._report_meta[index][version] = (report.asOf << 128) | report.nonce
     log ReserveReported(
         index=index,
         basket_version=version,
         nonce=report.nonce,
         as_of=report.asOf,
+        basket_hash=report.basketHash,
         balances=report.balances,
         digest=digest,
     )
@@ -258,7 +270,30 @@ def signers(index: address) -> DynArray[address, MAX_SIGNERS]:
     @param index The index token.
     @return Signer addresses.
     """
-    return self._signers[index]
+    return attestation._signers_of(index)
+
+
+@external
+@view
+def is_signer(index: address, account: address) -> bool:
+    """
+    @notice Whether `account` is a custodian signer of `index`.
+    @param index The index token.
+    @param account The address.
+    @return True for a signer.
+    """
+    return attestation.is_signer[index][account]
+
+
+@external
+@view
+def threshold(index: address) -> uint256:
+    """
+    @notice Signatures a report of `index` needs (0 = unknown index).
+    @param index The index token.
+    @return The threshold.
+    """
+    return attestation.threshold[index]
 
 
 @external
@@ -270,56 +305,92 @@ def reserves(index: address, version: uint256) -> (DynArray[uint256, MAX_ASSETS]
     @param version The basket version.
     @return Balances in basket order, and the as-of time (0 if none).
     """
-    return self._balances[index][version], self.report_as_of[index][version]
+    return self._balances[index][version], self._report_meta[index][version] >> 128
 
 
 @external
 @view
-def check_backing(index: address, version: uint256, supply: uint256) -> bool:
+def report_as_of(index: address, version: uint256) -> uint256:
     """
-    @notice Reverts unless the last report for `version` is fresh and covers
-            `supply` shares: balance >= ceil(supply * units / 1e36) for every
-            asset, with units rounded up (the protocol's favour).
+    @notice As-of time of the last accepted report for a basket version (0 if none).
     @param index The index token.
     @param version The basket version.
-    @param supply Share supply to back, in share-wei.
-    @return True.
+    @return Unix time.
     """
-    as_of: uint256 = self.report_as_of[index][version]
-    assert as_of != 0, "oracle: no report"
-    assert block.timestamp - as_of <= self.max_report_age, "oracle: report stale"
-    units: DynArray[uint256, MAX_ASSETS] = staticcall IBasketRegistry(registry).effective_units(index, version, True)
-    balances: DynArray[uint256, MAX_ASSETS] = self._balances[index][version]
-    for i: uint256 in range(len(units), bound=MAX_ASSETS):
-        assert balances[i] >= math._mul_div(supply, units[i], UNIT_DENOMINATOR, True), "oracle: reserves short"
-    return True
+    return self._report_meta[index][version] >> 128
 
 
 @external
 @view
-def fee_reserves(index: address) -> DynArray[uint256, MAX_ASSETS]:
+def report_nonce(index: address, version: uint256) -> uint256:
     """
-    @notice Reserves above what holders own, per asset of the current basket:
-            the accrued management fee (and any other surplus) per the last
-            report. Zero where a report is short or missing.
+    @notice Nonce of the last accepted report for a basket version (meaningful
+            only when `report_as_of` is not 0).
     @param index The index token.
-    @return Surplus in base units, in basket order.
+    @param version The basket version.
+    @return The report nonce.
     """
-    version: uint256 = staticcall IBasketRegistry(registry).version(index)
-    supply: uint256 = staticcall IERC20(index).totalSupply()
-    units: DynArray[uint256, MAX_ASSETS] = staticcall IBasketRegistry(registry).effective_units(index, version, True)
-    balances: DynArray[uint256, MAX_ASSETS] = self._balances[index][version]
-    surplus: DynArray[uint256, MAX_ASSETS] = []
-    for i: uint256 in range(len(units), bound=MAX_ASSETS):
-        owed: uint256 = math._mul_div(supply, units[i], UNIT_DENOMINATOR, True)
-        if i < len(balances) and balances[i] > owed:
-            surplus.append(balances[i] - owed)
-        else:
-            surplus.append(0)
-    return surplus
+    return self._report_meta[index][version] & LOW_128
+
+
+@external
+@view
+@reentrant
+def check_backing(index: address, version: uint256, claims: uint256, not_before: uint256) -> uint256:
+    """
+    @notice Reverts unless the last report for `version` is fresh, dated at or
+            after `not_before`, and covers `claims` share-wei for every asset:
+            balance >= ceil(claims * units / 1e36), units rounded up (both
+            roundings are the protocol's favour).
+    @dev Marked reentrant: the registry reaches it from `activate`; it only reads.
+    @param index The index token.
+    @param version The basket version.
+    @param claims Share-wei the reserves must cover (see the contract notes).
+    @param not_before Earliest as-of time the report may have.
+    @return The nonce of the report used.
+    """
+    reason: String[32] = self._shortfall(index, version, claims, not_before)
+    assert len(reason) == 0, reason
+    return self._report_meta[index][version] & LOW_128
+
+
+@external
+@view
+@reentrant
+def is_backed(index: address, version: uint256, claims: uint256, not_before: uint256) -> bool:
+    """
+    @notice `check_backing` as a boolean: True when it would pass.
+    @param index The index token.
+    @param version The basket version.
+    @param claims Share-wei the reserves must cover.
+    @param not_before Earliest as-of time the report may have.
+    @return Whether the report covers the claims.
+    """
+    return len(self._shortfall(index, version, claims, not_before)) == 0
 
 
 # ------------------------------------------------------------ internals ----
+
+
+@internal
+@view
+def _shortfall(index: address, version: uint256, claims: uint256, not_before: uint256) -> String[32]:
+    """
+    @dev The reason the last report for `version` does not cover `claims`, or "".
+    """
+    as_of: uint256 = self._report_meta[index][version] >> 128
+    if as_of == 0:
+        return "oracle: no report"
+    if block.timestamp - as_of > self.max_report_age:
+        return "oracle: report stale"
+    if as_of < not_before:
+        return "oracle: report predates flows"
+    units: DynArray[uint256, MAX_ASSETS] = staticcall IBasketRegistry(registry).effective_units(index, version, True)
+    balances: DynArray[uint256, MAX_ASSETS] = self._balances[index][version]
+    for i: uint256 in range(len(units), bound=MAX_ASSETS):
+        if balances[i] < math._mul_div(claims, units[i], UNIT_DENOMINATOR, True):
+            return "oracle: reserves short"
+    return ""
 
 
 @internal
@@ -333,33 +404,30 @@ def _digest(report: ReserveReport) -> bytes32:
     encoded: Bytes[576] = abi_encode(report.balances)
     balances_hash: bytes32 = keccak256(slice(encoded, 64, 32 * len(report.balances)))
     struct_hash: bytes32 = keccak256(
-        abi_encode(REPORT_TYPEHASH, report.index, report.basketVersion, balances_hash, report.asOf, report.nonce)
+        abi_encode(
+            REPORT_TYPEHASH, report.index, report.basketVersion, report.basketHash, balances_hash, report.asOf, report.nonce
+        )
     )
     return eip712_domain_separator._hash_typed_data_v4(struct_hash)
 
 
 @internal
-def _set_max_age(max_age: uint256):
+@view
+def _check_wiring(unset: bool):
     """
-    @dev Bounds keep a report useful and never permanent.
+    @dev Wiring is the owner's while unset (deployment), the Timelock's after.
     """
-    assert max_age >= 60 and max_age <= 30 * 86400, "oracle: bad max age"
-    self.max_report_age = max_age
-    log MaxReportAgeSet(max_report_age=max_age)
+    if unset:
+        assert msg.sender == ownable.owner or msg.sender == timelock, "oracle: not owner"
+    else:
+        assert msg.sender == timelock, "oracle: not timelock"
 
 
 @internal
-def _set_signers(index: address, signers: DynArray[address, MAX_SIGNERS], threshold: uint256):
+def _set_max_age(max_age: uint256):
     """
-    @dev Replaces the signer set; both loops are bounded by MAX_SIGNERS.
+    @dev Bounds keep a report useful and never long-lived.
     """
-    assert threshold != 0 and threshold <= len(signers), "oracle: bad threshold"
-    for old: address in self._signers[index]:
-        self.is_signer[index][old] = False
-    for signer: address in signers:
-        assert signer != empty(address), "oracle: zero signer"
-        assert not self.is_signer[index][signer], "oracle: duplicate signer"
-        self.is_signer[index][signer] = True
-    self._signers[index] = signers
-    self.threshold[index] = threshold
-    log SignersSet(index=index, signers=signers, threshold=threshold)
+    assert max_age >= 60 and max_age <= 7 * 86400, "oracle: bad max age"
+    self.max_report_age = max_age
+    log MaxReportAgeSet(max_report_age=max_age)

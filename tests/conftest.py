@@ -163,10 +163,10 @@ def make_index(project, protocol, admin, compiler, wlp, pmm, custodian_signers, 
             management_fee_rate=management_fee_rate,
             creation_fee_bps=creation_fee_bps,
             redemption_fee_bps=redemption_fee_bps,
+            wlps=[wlp.address],
+            pmms=[pmm.address],
         )
         token = create_index(project, protocol, admin, spec)
-        protocol.issuer.set_wlp(token, wlp, True, sender=admin)
-        protocol.issuer.set_pmm(token, pmm, True, sender=admin)
         return Index(token, assets, decs, units, protocol)
 
     return make

@@ -40,6 +40,7 @@ QUOTE_TYPE = [
 RESERVE_REPORT_TYPE = [
     {"name": "index", "type": "address"},
     {"name": "basketVersion", "type": "uint256"},
+    {"name": "basketHash", "type": "bytes32"},
     {"name": "balances", "type": "uint256[]"},
     {"name": "asOf", "type": "uint256"},
     {"name": "nonce", "type": "uint256"},
@@ -108,10 +109,13 @@ class Quote:
 
 @dataclass(frozen=True)
 class ReserveReport:
-    """What the custodian holds for an index's basket version, in asset base units."""
+    """What the custodian holds for an index's basket version, in asset base units, net of every
+    outflow recorded on chain at or before ``as_of`` that it has not paid yet. ``basket_hash``
+    binds the report to the basket itself (the registry's ``basket_hash(index, version)``)."""
 
     index: str
     basket_version: int
+    basket_hash: bytes
     balances: tuple[int, ...]
     as_of: int
     nonce: int
@@ -120,6 +124,7 @@ class ReserveReport:
         return {
             "index": to_checksum_address(self.index),
             "basketVersion": self.basket_version,
+            "basketHash": bytes(self.basket_hash),
             "balances": list(self.balances),
             "asOf": self.as_of,
             "nonce": self.nonce,

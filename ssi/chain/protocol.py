@@ -68,6 +68,7 @@ class Deployment:
     factory: Any
     token_implementation: str
     chain_id: int
+    timelock: Any = None
 
     @property
     def issuer_domain(self) -> Domain:
@@ -84,6 +85,7 @@ class Deployment:
             "issuer": str(self.issuer.address),
             "factory": str(self.factory.address),
             "token_implementation": self.token_implementation,
+            "timelock": str(self.timelock.address) if self.timelock is not None else "",
         }
 
 
@@ -106,6 +108,8 @@ class IndexSpec:
     request_timeout: int = DAY
     min_shares: int = 10**15
     max_shares: int = 10**30
+    wlps: Sequence[str] = ()
+    pmms: Sequence[str] = ()
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -124,6 +128,8 @@ class IndexSpec:
             self.request_timeout,
             self.min_shares,
             self.max_shares,
+            [str(a) for a in self.wlps],
+            [str(a) for a in self.pmms],
         )
 
 
@@ -139,6 +145,7 @@ class Request:
     shares: int
     cash: int
     fee: int
+    deadline: int
     cancel_after: int
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -151,6 +158,7 @@ class Request:
             self.shares,
             self.cash,
             self.fee,
+            self.deadline,
             self.cancel_after,
         )
 
@@ -167,6 +175,7 @@ class Request:
             shares=int(log.shares),
             cash=int(log.cash),
             fee=int(log.fee),
+            deadline=int(log.deadline),
             cancel_after=int(log.cancel_after),
         )
 
@@ -189,18 +198,23 @@ def deploy_protocol(
     max_report_age: int = DAY,
     max_fee_bps: int = 100,
     max_fee_rate: int = WAD // 20,
+    timelock_delay: int = 2 * DAY,
 ) -> Deployment:
-    """Deploy registry, oracle, issuer, the token implementation and the factory, and wire them."""
-    registry = project.BasketRegistry.deploy(guardian, notice_period, max_fee_rate, sender=owner)
-    oracle = project.ReserveOracle.deploy(registry, guardian, max_report_age, sender=owner)
-    issuer = project.Issuer.deploy(registry, oracle, guardian, max_fee_bps, sender=owner)
+    """Deploy the timelock, registry, oracle, issuer, the token implementation and the factory,
+    and wire them. The owner wires once; later changes to the wiring go through the timelock
+    (``ssi.chain.timelock``), whose delay must be at least every index's request timeout."""
+    timelock = project.Timelock.deploy(timelock_delay, guardian, sender=owner)
+    registry = project.BasketRegistry.deploy(timelock, guardian, notice_period, max_fee_rate, sender=owner)
+    oracle = project.ReserveOracle.deploy(registry, timelock, guardian, max_report_age, sender=owner)
+    issuer = project.Issuer.deploy(registry, oracle, timelock, guardian, max_fee_bps, sender=owner)
     implementation = project.IndexToken.deploy(sender=owner)
     factory = project.Factory.deploy(implementation, registry, oracle, issuer, sender=owner)
     registry.set_oracle(oracle, sender=owner)
+    registry.set_issuer(issuer, sender=owner)
     registry.set_factory(factory, sender=owner)
     oracle.set_factory(factory, sender=owner)
     issuer.set_factory(factory, sender=owner)
-    return Deployment(registry, oracle, issuer, factory, str(implementation.address), chain_id)
+    return Deployment(registry, oracle, issuer, factory, str(implementation.address), chain_id, timelock)
 
 
 def register_assets(
@@ -256,10 +270,30 @@ def post_report(
     balances: Sequence[int],
     as_of: int,
     nonce: int | None = None,
+    basket_hash: bytes | None = None,
 ) -> Any:
-    """Sign a reserve report with ``signers`` (sorted for the contract) and post it."""
+    """Sign a reserve report with ``signers`` (sorted for the contract) and post it. The basket
+    hash is read from the registry unless given (tests pass a wrong one on purpose)."""
     if nonce is None:
         nonce = int(deployment.oracle.next_nonce(index))
-    report = ReserveReport(str(index), version, tuple(int(b) for b in balances), as_of, nonce)
+    if basket_hash is None:
+        basket_hash = bytes(deployment.registry.basket_hash(index, version))
+    report = ReserveReport(
+        str(index), version, bytes(basket_hash), tuple(int(b) for b in balances), as_of, nonce
+    )
     signatures = sign_many(signers, deployment.oracle_domain, report)
     return deployment.oracle.post_report(report.as_tuple(), signatures, sender=sender)
+
+
+def basket_hash(index: str, version: int, asset_ids: Sequence[bytes], units: Sequence[int]) -> bytes:
+    """The registry's hash of a basket version: keccak256(abi_encode(index, version, asset_ids,
+    units as announced)). A custodian computes it from ``BasketAnnounced`` to check what it signs."""
+    from eth_abi import encode
+    from eth_utils import keccak, to_checksum_address
+
+    return keccak(
+        encode(
+            ["address", "uint256", "bytes32[]", "uint256[]"],
+            [to_checksum_address(index), version, [bytes(a) for a in asset_ids], [int(u) for u in units]],
+        )
+    )
