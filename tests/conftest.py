@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
@@ -142,6 +142,7 @@ def make_index(project, protocol, admin, compiler, wlp, pmm, custodian_signers, 
         redemption_fee_bps: int = 10,
         management_fee_rate: int = 0,
         units: list[int] | None = None,
+        cash_token: Any = None,
     ) -> Index:
         tag = next(_names)
         assets = [f"A{tag}X{i}" for i in range(n_assets)]
@@ -158,7 +159,7 @@ def make_index(project, protocol, admin, compiler, wlp, pmm, custodian_signers, 
             compiler=compiler.address,
             signers=[c.address for c in custodian_signers],
             threshold=threshold,
-            cash_token=usdc.address,
+            cash_token=(cash_token or usdc).address,
             treasury=treasury.address,
             management_fee_rate=management_fee_rate,
             creation_fee_bps=creation_fee_bps,
@@ -190,6 +191,23 @@ class Flows:
     custodian_keys: list[ApeSigner]
     anyone: Any
     nonces: itertools.count
+    #: What the custodian really holds per index (current basket order), apart from any report:
+    #: deliveries add what was really delivered, releases and baskets owed back subtract.
+    held: dict[str, list[int]] = field(default_factory=dict)
+
+    #: Mints whose basket really reached the custodian, by request id.
+    real_deliveries: dict[int, Request] = field(default_factory=dict)
+
+    def open_real_deliveries(self, index: Index) -> int:
+        """Shares of really delivered mints that are still delivered and unsettled."""
+        issuer = self.protocol.issuer
+        return sum(
+            r.shares for r in self.real_deliveries.values()
+            if r.index == str(index.token.address) and int(issuer.request_status(r.id)) == 2
+        )
+
+    def holdings(self, index: Index) -> list[int]:
+        return self.held.setdefault(str(index.token.address), [0] * len(index.assets))
 
     def quote(self, index: Index, side: int, shares: int, cash: int, **overrides: Any):
         params = dict(
@@ -219,8 +237,31 @@ class Flows:
         )
         return request_of(receipt, self.protocol)
 
-    def deliver(self, request: Request) -> Any:
-        return self.protocol.issuer.deliver_mint(request.as_tuple(), b"\x01" * 32, sender=self.pmm)
+    def deliver(self, request: Request, really: bool = True) -> Any:
+        """The PMM records delivery; ``really`` says whether the basket (units now, rounded up,
+        as a PMM buys it) actually reached the custodian."""
+        receipt = self.protocol.issuer.deliver_mint(request.as_tuple(), b"\x01" * 32, sender=self.pmm)
+        if really:
+            self.real_deliveries[request.id] = request
+            version = int(self.protocol.registry.version(request.index))
+            units = self.protocol.registry.effective_units(request.index, version, True)
+            held = self.held.setdefault(request.index, [0] * len(units))
+            for i, u in enumerate(units):
+                held[i] += required_reserve(request.shares, int(u))
+        return receipt
+
+    def pay_outflows(self, receipt: Any) -> None:
+        """The custodian pays what the chain recorded: releases and baskets owed back."""
+        for event in (self.protocol.issuer.RedeemFilled, self.protocol.issuer.BasketOwed):
+            for log in receipt.decode_logs(event):
+                held = self.held.setdefault(str(log.index), [0] * len(log.units))
+                for i, u in enumerate(log.units):
+                    held[i] = max(0, held[i] - int(u))
+
+    def report_holdings(self, index: Index, version: int | None = None, **kw: Any) -> Any:
+        """An honest report: what the custodian really holds now."""
+        self.chain.mine(timestamp=self.chain.pending_timestamp + 1)
+        return self.report(index, list(self.holdings(index)), version=version, **kw)
 
     def report(self, index: Index, balances: list[int], version: int | None = None, **kw: Any) -> Any:
         if version is None:
@@ -242,12 +283,10 @@ class Flows:
         return self.protocol.issuer.settle_mint(request.as_tuple(), sender=self.anyone)
 
     def mint(self, index: Index, shares: int, cash: int) -> Request:
-        """The whole mint path: request, delivery, covering report, settlement."""
+        """The whole mint path: request, real delivery, honest report, settlement."""
         request = self.request_mint(index, shares, cash)
         self.deliver(request)
-        supply = int(index.token.totalSupply())
-        self.chain.mine(timestamp=self.chain.pending_timestamp + 1)
-        self.report_covering(index, supply + shares)
+        self.report_holdings(index)
         self.settle(request)
         return request
 
@@ -261,7 +300,9 @@ class Flows:
     def fill(self, request: Request) -> Any:
         self.usdc.mint(self.pmm, request.cash, sender=self.pmm)
         self.usdc.approve(self.protocol.issuer, 2**256 - 1, sender=self.pmm)
-        return self.protocol.issuer.fill_redeem(request.as_tuple(), sender=self.pmm)
+        receipt = self.protocol.issuer.fill_redeem(request.as_tuple(), sender=self.pmm)
+        self.pay_outflows(receipt)
+        return receipt
 
 
 _quote_nonces = itertools.count(1_000)

@@ -8,6 +8,7 @@ import ape
 import pytest
 
 from ssi.chain.protocol import DAY, WAD, YEAR, asset_id, fee_rate_from_annual, required_reserve
+from ssi.chain.timelock import Change, apply_now
 from tests.invariants import check_backing
 
 SHARES = 10 * 10**18
@@ -117,7 +118,7 @@ def test_fee_accrual__continuous__matches_exponential(make_index, protocol, anyo
     index = make_index(7, management_fee_rate=rate)
     start = int(protocol.registry.fee_updated_at(index.token))
     chain.mine(timestamp=start + elapsed)
-    receipt = protocol.registry.accrue_fee(index.token, sender=anyone)
+    receipt = protocol.issuer.accrue_fee(index.token, sender=anyone)
     event = receipt.decode_logs(protocol.registry.FeeAccrued)[0]
     # The accruing transaction lands in the block after the mined one: a second or two later.
     assert elapsed <= event.elapsed <= elapsed + 2
@@ -136,27 +137,54 @@ def test_fee_accrual__lazy_view_equals_persisted_factor(make_index, protocol, an
     index = make_index(2, management_fee_rate=fee_rate_from_annual(0.04))
     chain.mine(timestamp=chain.pending_timestamp + 30 * DAY)
     viewed = protocol.registry.current_fee_factor(index.token)
-    protocol.registry.accrue_fee(index.token, sender=anyone)
+    protocol.issuer.accrue_fee(index.token, sender=anyone)
     assert protocol.registry.fee_factor(index.token) == viewed
 
 
-def test_fee_reserves__report_above_owed_units__is_the_accrued_fee(flows, make_index, protocol, chain):
+def test_fee__accrual_mints_fee_shares_to_the_treasury__claims_unchanged(flows, make_index, protocol, chain, treasury, anyone):
     index = make_index(3, management_fee_rate=fee_rate_from_annual(0.02))
     flows.mint(index, SHARES, CASH)
-    held = [required_reserve(SHARES, u) for u in index.units]
+    before_units = list(protocol.registry.effective_units(index.token, 1, True))
     chain.mine(timestamp=chain.pending_timestamp + YEAR)
-    flows.report(index, held)
-    surplus = protocol.oracle.fee_reserves(index.token)
-    for h, s in zip(held, surplus):
-        # 2% of what is held after one year (plus the few seconds the test's
-        # transactions add, about 1e-9 each).
-        assert abs(s / h - 0.02) < 1e-6
+    owed = int(protocol.registry.pending_fee_shares(index.token))
+    receipt = protocol.issuer.accrue_fee(index.token, sender=anyone)
+    event = receipt.decode_logs(protocol.issuer.FeeSharesMinted)[0]
+    minted = int(index.token.balanceOf(treasury))
+    assert event.shares == minted > 0 and event.treasury == treasury.address
+    # The view one block earlier is a second of fee short of what was minted.
+    assert 0 <= minted - owed <= minted // 10**6
+    supply = int(index.token.totalSupply())
+    # The treasury now owns 2% of the index (plus the test's few seconds).
+    assert abs(minted / supply - 0.02) < 1e-6
+    # Claims did not grow: (supply + fee shares) x new units <= supply x old units.
+    after_units = protocol.registry.effective_units(index.token, 1, True)
+    for old, new in zip(before_units, after_units):
+        assert required_reserve(supply, int(new)) <= required_reserve(SHARES, int(old)) + 1
+    assert protocol.registry.pending_fee_shares(index.token) == 0
 
 
-def test_set_fee_rate__above_cap__reverts(make_index, protocol, admin):
+def test_set_fee_rate__by_owner__reverts_not_timelock(make_index, protocol, admin):
     index = make_index(1)
+    with ape.reverts("issuer: not timelock"):
+        protocol.issuer.set_fee_rate(index.token, 1, sender=admin)
+    with ape.reverts("registry: not issuer"):
+        protocol.registry.set_fee_rate(index.token, 1, sender=admin)
+
+
+def test_set_fee_rate__above_cap__reverts(make_index, protocol, admin, chain):
+    index = make_index(1)
+    change = Change.of(protocol.issuer, "set_fee_rate", index.token, protocol.registry.max_fee_rate() + 1)
     with ape.reverts("registry: fee rate above cap"):
-        protocol.registry.set_fee_rate(index.token, protocol.registry.max_fee_rate() + 1, sender=admin)
+        apply_now(chain, protocol.timelock, change, admin)
+
+
+def test_set_fee_rate__through_timelock__mints_the_old_rate_first(flows, make_index, protocol, admin, chain, treasury):
+    index = make_index(2, management_fee_rate=fee_rate_from_annual(0.02))
+    flows.mint(index, SHARES, CASH)
+    change = Change.of(protocol.issuer, "set_fee_rate", index.token, 0)
+    receipt = apply_now(chain, protocol.timelock, change, admin)
+    assert protocol.registry.fee_rate(index.token) == 0
+    assert receipt.decode_logs(protocol.issuer.FeeSharesMinted)[0].shares == index.token.balanceOf(treasury) > 0
 
 
 def test_pause__blocks_announce_and_activate_but_not_fee_accrual(make_index, protocol, compiler, guardian, anyone, chain):
@@ -166,16 +194,23 @@ def test_pause__blocks_announce_and_activate_but_not_fee_accrual(make_index, pro
         announce(protocol, index, compiler, chain)
     with ape.reverts("guard: paused"):
         protocol.registry.activate(index.token, sender=anyone)
-    protocol.registry.accrue_fee(index.token, sender=anyone)
+    protocol.issuer.accrue_fee(index.token, sender=anyone)
 
 
-def test_fee_accrual__gas__independent_of_basket_size_and_elapsed_time(make_index, protocol, anyone, chain):
+def test_fee_accrual__gas__independent_of_basket_size_and_elapsed_time(flows, make_index, protocol, anyone, chain):
     rate = fee_rate_from_annual(0.02)
     small, large = make_index(1, management_fee_rate=rate), make_index(16, management_fee_rate=rate)
+    for index in (small, large):
+        flows.mint(index, SHARES, CASH)
+        chain.mine(timestamp=chain.pending_timestamp + DAY)
+        protocol.issuer.accrue_fee(index.token, sender=anyone)  # the treasury's first balance slot
     used = {}
     for label, elapsed in (("day", DAY), ("year", YEAR)):
         chain.mine(timestamp=chain.pending_timestamp + elapsed)
         for name, index in (("1 asset", small), ("16 assets", large)):
-            used[(name, label)] = protocol.registry.accrue_fee(index.token, sender=anyone).gas_used
+            used[(name, label)] = protocol.issuer.accrue_fee(index.token, sender=anyone).gas_used
     assert max(used.values()) - min(used.values()) < 300, used
-    assert max(used.values()) < 60_000
+    # Persisting the factor and minting the fee shares to the treasury.
+    assert max(used.values()) < 70_000, used
+
+

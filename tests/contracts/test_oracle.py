@@ -7,6 +7,7 @@ import pytest
 
 from ssi.chain.eip712 import ApeSigner, NavReport, Quote, ReserveReport, digest
 from ssi.chain.protocol import post_report
+from ssi.chain.timelock import Change, apply_now
 
 
 def balances_for(index7):
@@ -24,28 +25,28 @@ def test_post_report__two_of_three__accepted_and_stored(flows, index7, protocol,
 
 
 def test_post_report__too_few_signers__reverts(flows, index7, custodian_keys):
-    with ape.reverts("oracle: too few signers"):
+    with ape.reverts("attest: too few signers"):
         flows.report(index7, balances_for(index7), signers=custodian_keys[:1])
 
 
 def test_post_report__duplicate_signer__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
-    report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
+    report = ReserveReport(str(index7.token.address), 1, bytes(protocol.registry.basket_hash(index7.token, 1)), tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     sig = custodian_keys[0].sign(__import__("ssi.chain.eip712", fromlist=["signable"]).signable(protocol.oracle_domain, report))
-    with ape.reverts("oracle: duplicate signer"):
+    with ape.reverts("attest: duplicate signer"):
         protocol.oracle.post_report(report.as_tuple(), [sig, sig], sender=anyone)
 
 
 def test_post_report__signatures_unsorted__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
     from ssi.chain.eip712 import sign_many
 
-    report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
+    report = ReserveReport(str(index7.token.address), 1, bytes(protocol.registry.basket_hash(index7.token, 1)), tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     sigs = sign_many(custodian_keys[:2], protocol.oracle_domain, report)
-    with ape.reverts("oracle: signers not sorted"):
+    with ape.reverts("attest: signers not sorted"):
         protocol.oracle.post_report(report.as_tuple(), list(reversed(sigs)), sender=anyone)
 
 
 def test_post_report__unknown_signer__reverts(flows, index7, custodian_keys, attacker):
-    with ape.reverts("oracle: unknown signer"):
+    with ape.reverts("attest: unknown signer"):
         flows.report(index7, balances_for(index7), signers=[custodian_keys[0], ApeSigner(attacker)])
 
 
@@ -88,21 +89,24 @@ def test_post_report__wrong_asset_count__reverts(flows, index7):
 def test_post_report__for_another_chain__reverts(flows, index7, protocol, custodian_keys, anyone, chain):
     from ssi.chain.eip712 import Domain, sign_many
 
-    report = ReserveReport(str(index7.token.address), 1, tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
+    report = ReserveReport(str(index7.token.address), 1, bytes(protocol.registry.basket_hash(index7.token, 1)), tuple(balances_for(index7)), chain.pending_timestamp - 1, 0)
     d = protocol.oracle_domain
     sigs = sign_many(custodian_keys[:2], Domain(d.name, d.chain_id + 1, d.verifying_contract), report)
     # The first signature recovers some address that is not a custodian signer.
-    with ape.reverts("oracle: unknown signer"):
+    with ape.reverts("attest: unknown signer"):
         protocol.oracle.post_report(report.as_tuple(), sigs, sender=anyone)
 
 
-def test_set_signers__replaces_the_set(flows, index7, protocol, admin, custodian_keys, attacker):
+def test_set_signers__replaces_the_set_through_the_timelock(flows, make_index, protocol, admin, custodian_keys, attacker, chain):
+    index = make_index(2)
     new = [custodian_keys[2].address, str(attacker.address)]
-    protocol.oracle.set_signers(index7.token, new, 2, sender=admin)
-    assert not protocol.oracle.is_signer(index7.token, custodian_keys[0].address)
-    flows.report(index7, balances_for(index7), signers=[custodian_keys[2], ApeSigner(attacker)])
-    with ape.reverts("oracle: bad threshold"):
-        protocol.oracle.set_signers(index7.token, new, 3, sender=admin)
+    with ape.reverts("oracle: not timelock"):
+        protocol.oracle.set_signers(index.token, new, 2, sender=admin)
+    apply_now(chain, protocol.timelock, Change.of(protocol.oracle, "set_signers", index.token, new, 2), admin)
+    assert not protocol.oracle.is_signer(index.token, custodian_keys[0].address)
+    flows.report(index, balances_for(index), signers=[custodian_keys[2], ApeSigner(attacker)])
+    with ape.reverts("attest: bad threshold"):
+        apply_now(chain, protocol.timelock, Change.of(protocol.oracle, "set_signers", index.token, new, 3), admin)
 
 
 # --- Python digests equal the contracts' digests, for every typed struct ---
@@ -115,5 +119,5 @@ def test_quote_digest__python_equals_contract(flows, index7, protocol):
 
 @pytest.mark.parametrize("n", [1, 7, 16])
 def test_reserve_report_digest__python_equals_contract(index7, protocol, n):
-    report = ReserveReport(str(index7.token.address), 3, tuple(range(10**20, 10**20 + n)), 1_700_000_000, 9)
+    report = ReserveReport(str(index7.token.address), 3, b"\x42" * 32, tuple(range(10**20, 10**20 + n)), 1_700_000_000, 9)
     assert bytes(protocol.oracle.report_digest(report.as_tuple())) == digest(protocol.oracle_domain, report)

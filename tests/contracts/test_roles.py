@@ -14,31 +14,41 @@ def test_privileged_functions__wrong_role__revert(protocol, make_index, attacker
     r, o, i, f = protocol.registry, protocol.oracle, protocol.issuer, protocol.factory
     ids, units = [asset_id(index.assets[0])], [10**20]
     not_owner = "ownable: caller is not the owner"
+    t = protocol.timelock
     cases = [
         (lambda: r.register_asset(b"Z".ljust(32, b"\0"), "Z", 8, sender=attacker), not_owner),
         (lambda: r.set_oracle(attacker, sender=attacker), not_owner),
-        (lambda: r.set_factory(attacker, sender=attacker), not_owner),
+        (lambda: r.set_issuer(attacker, sender=attacker), not_owner),
+        (lambda: r.set_factory(attacker, sender=attacker), "registry: not timelock"),
         (lambda: r.set_notice_period(0, sender=attacker), not_owner),
         (lambda: r.set_compiler(token, attacker, sender=attacker), not_owner),
-        (lambda: r.set_fee_rate(token, 0, sender=attacker), not_owner),
+        (lambda: r.set_fee_rate(token, 0, sender=attacker), "registry: not issuer"),
+        (lambda: r.accrue(token, sender=attacker), "registry: not issuer"),
         (lambda: r.set_guardian(attacker, sender=attacker), not_owner),
         (lambda: r.unpause(sender=attacker), not_owner),
         (lambda: r.pause(sender=attacker), "guard: not guardian"),
         (lambda: r.register_index(attacker, ids, units, attacker, 0, sender=attacker), "registry: not factory"),
         (lambda: r.announce(token, ids, units, chain.pending_timestamp + 10**6, sender=attacker), "registry: not compiler"),
         (lambda: r.cancel_announcement(token, sender=attacker), "registry: not compiler"),
-        (lambda: o.set_factory(attacker, sender=attacker), not_owner),
-        (lambda: o.set_max_report_age(3600, sender=attacker), not_owner),
-        (lambda: o.set_signers(token, [attacker], 1, sender=attacker), not_owner),
+        (lambda: o.set_factory(attacker, sender=attacker), "oracle: not timelock"),
+        (lambda: o.set_max_report_age(3600, sender=attacker), "oracle: not timelock"),
+        (lambda: o.set_signers(token, [attacker], 1, sender=attacker), "oracle: not timelock"),
         (lambda: o.register_index(attacker, [attacker], 1, sender=attacker), "oracle: not factory"),
         (lambda: o.pause(sender=attacker), "guard: not guardian"),
-        (lambda: i.set_factory(attacker, sender=attacker), not_owner),
-        (lambda: i.set_wlp(token, attacker, True, sender=attacker), not_owner),
-        (lambda: i.set_pmm(token, attacker, True, sender=attacker), not_owner),
-        (lambda: i.set_index_config(token, attacker, 0, 0, 3600, 1, 2, sender=attacker), not_owner),
-        (lambda: i.register_index(attacker, usdc, attacker, 0, 0, 3600, 1, 2, sender=attacker), "issuer: not factory"),
+        (lambda: i.set_factory(attacker, sender=attacker), "issuer: not timelock"),
+        (lambda: i.set_wlp(token, attacker, True, sender=attacker), "issuer: not timelock"),
+        (lambda: i.set_wlp(token, attacker, False, sender=attacker), "issuer: not owner"),
+        (lambda: i.set_pmm(token, attacker, True, sender=attacker), "issuer: not timelock"),
+        (lambda: i.set_pmm(token, attacker, False, sender=attacker), "issuer: not owner"),
+        (lambda: i.set_index_config(token, attacker, 0, 0, 3600, 1, 2, sender=attacker), "issuer: not timelock"),
+        (lambda: i.set_fee_rate(token, 0, sender=attacker), "issuer: not timelock"),
+        (lambda: i.sweep(usdc, attacker, sender=attacker), not_owner),
+        (lambda: i.register_index(attacker, usdc, attacker, 0, 0, 3600, 1, 2, [], [], sender=attacker), "issuer: not factory"),
         (lambda: i.pause(sender=attacker), "guard: not guardian"),
-        (lambda: f.create_index(("x", "x", ids, units, attacker, 0, [attacker], 1, usdc.address, attacker, 0, 0, 3600, 1, 2), sender=attacker), not_owner),
+        (lambda: f.create_index(("x", "x", ids, units, attacker, 0, [attacker], 1, usdc.address, attacker, 0, 0, 3600, 1, 2, [], []), sender=attacker), not_owner),
+        (lambda: t.queue(r, b"", b"\0" * 32, sender=attacker), not_owner),
+        (lambda: t.cancel(b"\1" * 32, sender=attacker), "timelock: not guardian"),
+        (lambda: t.set_guardian(attacker, sender=attacker), not_owner),
         (lambda: token.mint(attacker, 1, sender=attacker), "erc20: access is denied"),
         (lambda: token.initialize("x", "x", attacker, sender=attacker), "token: initialized"),
     ]
@@ -47,7 +57,7 @@ def test_privileged_functions__wrong_role__revert(protocol, make_index, attacker
             call()
 
 
-@pytest.mark.parametrize("contract", ["registry", "oracle", "issuer", "factory"])
+@pytest.mark.parametrize("contract", ["registry", "oracle", "issuer", "factory", "timelock"])
 def test_ownership__two_step_transfer(protocol, admin, attacker, anyone, contract):
     c = getattr(protocol, contract)
     c.transfer_ownership(anyone, sender=admin)
@@ -124,34 +134,44 @@ def test_permit__signed_for_one_index__works_only_there(make_index, wlp, anyone,
     assert a.token.allowance(wlp, anyone) == 5
 
 
-def test_admin_setters__invalid_values__revert_with_their_messages(project, protocol, make_index, admin, guardian, usdc):
+def test_admin_setters__invalid_values__revert_with_their_messages(project, protocol, make_index, admin, guardian, usdc, accounts, chain):
     index = make_index(1)
     token, r, o, i = index.token, protocol.registry, protocol.oracle, protocol.issuer
+    # The timelock's own calls, impersonated: the queue/execute path is tested in test_timelock.py.
+    tl = accounts[protocol.timelock.address]
+    chain.provider.set_balance(tl.address, 10**18)
     existing = asset_id(index.assets[0])
     cases = [
         (lambda: r.register_asset(existing, "X", 8, sender=admin), "registry: asset exists"),
         (lambda: r.register_asset(b"NEWASSET".ljust(32, b"\0"), "N", 37, sender=admin), "registry: bad decimals"),
         (lambda: r.register_asset(b"\0" * 32, "N", 8, sender=admin), "registry: zero asset id"),
         (lambda: r.set_oracle(admin, sender=admin), "registry: oracle set"),
+        (lambda: r.set_issuer(admin, sender=admin), "registry: issuer set"),
         (lambda: r.set_notice_period(91 * 86400, sender=admin), "registry: notice too long"),
         (lambda: r.set_compiler(admin, admin, sender=admin), "registry: unknown index"),
-        (lambda: o.set_max_report_age(59, sender=admin), "oracle: bad max age"),
-        (lambda: o.set_max_report_age(31 * 86400, sender=admin), "oracle: bad max age"),
-        (lambda: o.set_signers(token, [admin, admin], 1, sender=admin), "oracle: duplicate signer"),
-        (lambda: o.set_signers(token, ["0x" + "00" * 20], 1, sender=admin), "oracle: zero signer"),
-        (lambda: o.set_signers(admin, [admin], 1, sender=admin), "oracle: unknown index"),
-        (lambda: i.set_index_config(token, admin, 101, 0, 3600, 1, 2, sender=admin), "issuer: fee above cap"),
-        (lambda: i.set_index_config(token, admin, 0, 0, 3599, 1, 2, sender=admin), "issuer: bad timeout"),
-        (lambda: i.set_index_config(token, admin, 0, 0, 3600, 3, 2, sender=admin), "issuer: bad limits"),
-        (lambda: i.set_index_config(token, "0x" + "00" * 20, 0, 0, 3600, 1, 2, sender=admin), "issuer: zero address"),
-        (lambda: i.set_index_config(admin, admin, 0, 0, 3600, 1, 2, sender=admin), "issuer: unknown index"),
+        (lambda: o.set_max_report_age(59, sender=tl), "oracle: bad max age"),
+        (lambda: o.set_max_report_age(7 * 86400 + 1, sender=tl), "oracle: bad max age"),
+        (lambda: o.set_signers(token, [admin, admin], 1, sender=tl), "attest: duplicate signer"),
+        (lambda: o.set_signers(token, ["0x" + "00" * 20], 1, sender=tl), "attest: zero signer"),
+        (lambda: o.set_signers(admin, [admin], 1, sender=tl), "oracle: unknown index"),
+        (lambda: i.set_index_config(token, admin, 101, 0, 3600, 1, 2, sender=tl), "issuer: fee above cap"),
+        (lambda: i.set_index_config(token, admin, 0, 0, 3599, 1, 2, sender=tl), "issuer: bad timeout"),
+        (lambda: i.set_index_config(token, admin, 0, 0, int(protocol.timelock.delay()) + 1, 1, 2, sender=tl), "issuer: timeout above delay"),
+        (lambda: i.set_index_config(token, admin, 0, 0, 3600, 3, 2, sender=tl), "issuer: bad limits"),
+        (lambda: i.set_index_config(token, "0x" + "00" * 20, 0, 0, 3600, 1, 2, sender=tl), "issuer: zero address"),
+        (lambda: i.set_index_config(admin, admin, 0, 0, 3600, 1, 2, sender=tl), "issuer: unknown index"),
+        (lambda: i.set_wlp(token, "0x" + "00" * 20, True, sender=tl), "issuer: zero address"),
+        (lambda: i.sweep(usdc, admin, sender=admin), "issuer: nothing to sweep"),
     ]
     for call, message in cases:
         with ape.reverts(message):
             call()
+    t = protocol.timelock
     with ape.reverts("registry: notice too long"):
-        project.BasketRegistry.deploy(guardian, 91 * 86400, 10**16, sender=admin)
+        project.BasketRegistry.deploy(t, guardian, 91 * 86400, 10**16, sender=admin)
     with ape.reverts("registry: fee cap too high"):
-        project.BasketRegistry.deploy(guardian, 86400, 10**17 + 1, sender=admin)
+        project.BasketRegistry.deploy(t, guardian, 86400, 10**17 + 1, sender=admin)
     with ape.reverts("issuer: fee cap too high"):
-        project.Issuer.deploy(r, o, guardian, 501, sender=admin)
+        project.Issuer.deploy(r, o, t, guardian, 501, sender=admin)
+    with ape.reverts("timelock: bad delay"):
+        project.Timelock.deploy(3599, guardian, sender=admin)
