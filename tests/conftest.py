@@ -254,6 +254,8 @@ class Flows:
         """The custodian pays what the chain recorded: releases and baskets owed back."""
         for event in (self.protocol.issuer.RedeemFilled, self.protocol.issuer.BasketOwed):
             for log in receipt.decode_logs(event):
+                if event is self.protocol.issuer.BasketOwed and int(log.id) not in self.real_deliveries:
+                    continue  # nothing was delivered, so nothing goes back
                 held = self.held.setdefault(str(log.index), [0] * len(log.units))
                 for i, u in enumerate(log.units):
                     held[i] = max(0, held[i] - int(u))
