@@ -230,19 +230,16 @@ def test_deploy__with_bad_arguments__reverts(
     wide = project.MockERC20.deploy("Wide", "WIDE", 19, sender=deployer)
     base = dict(cash_token=str(usdc.address), index_token=str(mag7.token.address), timelock=str(timelock.address),
                 guardian=str(guardian.address), custody=str(custody.address), signers=signers, threshold=2)
+    # Failed creations are slow to decode in Ape: only the checks the constructor alone makes
+    # (the shared bounds are tested through the timelocked setters, in test_admin.py).
     cases = [
         ("ussi: same token", dict(cash_token=str(mag7.token.address))),
         ("ussi: cash decimals above 18", dict(cash_token=str(wide.address))),
         ("ussi: index decimals not 18", dict(index_token=str(wide.address))),
         ("ussi: zero address", dict(timelock="0x" + "00" * 20)),
-        ("ussi: zero address", dict(custody="0x" + "00" * 20)),
         ("ussi: timeout above delay", dict(request_timeout=int(timelock.delay()) + 1)),
         ("ussi: bad nav move", dict(max_nav_move_bps=0)),
-        ("ussi: bad nav move", dict(max_nav_move_bps=5_001)),
-        ("ussi: bad max age", dict(max_nav_age=59)),
         ("attest: bad threshold", dict(threshold=4)),
-        ("attest: duplicate signer", dict(signers=[signers[0], signers[0]], threshold=1)),
-        ("attest: zero signer", dict(signers=["0x" + "00" * 20], threshold=1)),
     ]
     for message, override in cases:
         with ape.reverts(message):
