@@ -529,7 +529,8 @@ def request_mint(kind: uint8, amount: uint256, min_out: uint256) -> uint256:
     """
     @notice Opens a mint request and escrows `amount` of the deposit token
             from the caller (approve first): the cash token (kind 0) or the
-            index token (kind 1).
+            index token (kind 1). Reverts `ussi: transfer short` if this
+            contract receives less than `amount` (fee-on-transfer token).
     @param kind 0 to deposit cash, 1 to deposit index shares.
     @param amount Deposit in base units (cash) or share-wei (index).
     @param min_out Least USSI (share-wei) the caller accepts at settlement.
@@ -634,6 +635,8 @@ def fill_redeem(request: Request) -> uint256:
             fresh and as of after the request: the operator pays the cash
             to the request's owner (approve first) and the escrowed USSI is
             burned. Operator only; works while paused (it completes an exit).
+            Reverts `ussi: transfer short` if the owner receives less than
+            the cash due.
     @dev cash = floor(shares * navPerShare / (1e18 * 10**(18 - d))): rounded
          down, the fund's favour.
     @param request The redeem request.
