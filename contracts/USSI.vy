@@ -10,12 +10,15 @@
 
         Prices come in an EIP-712 `NavReport(navPerShare, indexPrice, asOf,
         nonce)` signed by at least `threshold` of the strategy signers, with
-        signatures sorted by signer address (as reserve reports are). Both
+        signatures sorted by signer address (checked by the shared
+        `attestation` module, as reserve reports are). Both
         prices are the cash value of ONE whole share (1e18 share-wei) in
         WHOLE cash tokens, scaled by 1e18: a NAV of 1,000 USDC per USSI is
         `1000 * 10**18`, whatever the cash token's decimals. A report must
-        carry the next nonce, be newer than the last one, and be younger
-        than `max_nav_age` both when posted and when used.
+        carry the next nonce, be newer than the last one, be younger than
+        `max_nav_age` both when posted and when used, and (from the second
+        report on) move `navPerShare` by at most `max_nav_move_bps` from the
+        last accepted report.
 
         Every deposit goes through a request (forward pricing):
         - mint: the deposit is escrowed here; the operator settles it at a
@@ -29,17 +32,28 @@
         cannot settle. The operator may reject an open request, and its
         owner may cancel it once `cancel_after` has passed, even while
         paused; both refund the escrow in full.
+
+        Administration: every setter that changes who is trusted or how
+        prices are accepted (strategy signers and threshold, `max_nav_age`,
+        the NAV move bound, the custody wallet, the request timeout, adding
+        an operator) is accepted only from `timelock`. `request_timeout` is
+        never above the timelock's delay, so a request open when a change is
+        queued can be cancelled before the change takes effect. Removing an
+        operator, pausing and sweeping stray tokens need no delay.
 @dev Requests are stored as the keccak256 of their ABI-encoded `Request`
      plus a status (two slots); every later call passes the struct back
      (emitted in full by `MintRequested`/`RedeemRequested`). `escrowed(token)`
      is the sum of open escrows of `token` (cash, index, or this token), so
      that the escrow invariant (balance held == sum of open escrows) can be
      read on-chain. The EIP-712 domain is shared with EIP-2612 permits:
-     name "SSI USSI", version "1"; the type hashes differ.
-@custom:kill The guardian (or the owner) pauses new requests, NAV reports
-             and mint settlement. Redemption fills, rejections and
+     name "SSI USSI", version "1"; the type hashes differ. Every pull of a
+     token checks the balance change, so a token that delivers less than
+     asked (fee on transfer) is refused.
+@custom:kill The guardian (or the owner) pauses new requests and mint
+             settlement. NAV reports, redemption fills, rejections and
              cancellations stay open: nothing that returns funds is ever
-             blocked. Transfers of USSI are never stopped.
+             blocked, and a fill never waits for the unpause. Transfers of
+             USSI are never stopped.
 """
 
 from ethereum.ercs import IERC20
@@ -51,15 +65,17 @@ implements: IERC20Detailed
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
 from snekmate.tokens import erc20
-from snekmate.utils import ecdsa
 from snekmate.utils import eip712_domain_separator
 from snekmate.utils import math
+from .modules import attestation
 from .modules import guard
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: erc20[ownable := ownable]
 initializes: guard[ownable := ownable]
+# One signer set, keyed by this contract's own address.
+initializes: attestation
 # `erc20` initialises the EIP-712 domain (name "SSI USSI", version "1");
 # NAV reports are hashed under the same domain.
 uses: eip712_domain_separator
@@ -90,11 +106,18 @@ exports: (
     # Not exported on purpose: erc20 `mint`, `burn`, `burn_from`,
     # `set_minter`, `is_minter` (only settlement mints, only fills burn, both
     # through the internal functions), and the one-step ownership functions.
+    # The attestation module's storage is read through `is_signer`,
+    # `threshold` and `signers` below (its maps are keyed by contract).
 )
 
 
-# @dev Largest strategy signer set.
-MAX_SIGNERS: constant(uint256) = 16
+# @dev The one function USSI reads from its timelock.
+interface ITimelock:
+    def delay() -> uint256: view
+
+
+# @dev Largest strategy signer set (the attestation module's bound).
+MAX_SIGNERS: constant(uint256) = attestation.MAX_SIGNERS
 # @dev Fixed-point scale of prices and of share amounts.
 WAD: constant(uint256) = 10**18
 # @dev Request kinds.
@@ -112,6 +135,11 @@ MAX_TIMEOUT: constant(uint256) = 30 * 86400
 # @dev Bounds of the NAV report age.
 MIN_NAV_AGE: constant(uint256) = 60
 MAX_NAV_AGE: constant(uint256) = 7 * 86400
+# @dev Basis points in one.
+BPS: constant(uint256) = 10_000
+# @dev Bounds of the NAV move between two reports, in basis points.
+MIN_NAV_MOVE_BPS: constant(uint256) = 1
+MAX_NAV_MOVE_BPS: constant(uint256) = 5_000
 # @dev EIP-712 type hash of a NAV report.
 NAV_TYPEHASH: constant(bytes32) = keccak256(
     "NavReport(uint256 navPerShare,uint256 indexPrice,uint256 asOf,uint256 nonce)"
@@ -144,6 +172,10 @@ struct Request:
 cash_token: public(immutable(address))
 # @dev The index token accepted as a deposit (e.g. MAG7.ssi, 18 decimals).
 index_token: public(immutable(address))
+# @dev The only caller of the timelocked setters (contracts/Timelock.vy).
+timelock: public(immutable(address))
+# @dev The timelock's delay, read once at deploy (it is immutable there).
+timelock_delay: public(immutable(uint256))
 # @dev 10**(18 - cash decimals): cash base units to 18-decimal amounts.
 _CASH_SCALE: immutable(uint256)
 
@@ -155,12 +187,8 @@ custody: public(address)
 request_timeout: public(uint256)
 # @dev How long a NAV report stays usable, in seconds.
 max_nav_age: public(uint256)
-# @dev The strategy signers, in the order they were set.
-_signers: DynArray[address, MAX_SIGNERS]
-# @dev Per address: whether it is a strategy signer.
-is_signer: public(HashMap[address, bool])
-# @dev Signatures a NAV report needs.
-threshold: public(uint256)
+# @dev Largest move of `navPerShare` from one accepted report to the next, in bps.
+max_nav_move_bps: public(uint256)
 # @dev Nonce the next NAV report must carry.
 next_nonce: public(uint256)
 # @dev The last accepted NAV report (as-of 0 = none yet).
@@ -175,10 +203,11 @@ request_status: public(HashMap[uint256, uint8])
 escrowed: public(HashMap[address, uint256])
 
 
-# @dev Emitted when an operator is added or removed.
+# @dev Emitted when an operator is added (by the timelock) or removed.
 event OperatorSet:
     account: indexed(address)
     allowed: bool
+    by: indexed(address)
 
 
 # @dev Emitted when the custody wallet changes.
@@ -196,10 +225,16 @@ event MaxNavAgeSet:
     max_nav_age: uint256
 
 
-# @dev Emitted when the strategy signer set or threshold changes.
-event SignersSet:
-    signers: DynArray[address, MAX_SIGNERS]
-    threshold: uint256
+# @dev Emitted when the NAV move bound changes.
+event MaxNavMoveSet:
+    max_nav_move_bps: uint256
+
+
+# @dev Emitted when tokens sent here by mistake are returned (never escrow).
+event Swept:
+    token: indexed(address)
+    to: indexed(address)
+    amount: uint256
 
 
 # @dev Emitted when a NAV report is accepted.
@@ -257,41 +292,58 @@ event RedeemFilled:
     nav_nonce: uint256
 
 
-# @dev Emitted when an operator rejects a request (escrow refunded).
+# @dev Emitted when an operator rejects a request: `amount` of the request's
+# deposit (kind 0 cash, 1 index) or USSI (kind 2) refunded to `owner`.
 event RequestRejected:
     id: indexed(uint256)
+    owner: indexed(address)
+    operator: indexed(address)
+    kind: uint8
+    amount: uint256
     reason: bytes32
 
 
-# @dev Emitted when an owner cancels a request after its timeout (escrow refunded).
+# @dev Emitted when a request's owner cancels it after its timeout: `amount`
+# refunded to `owner`, as for a rejection.
 event RequestCancelled:
     id: indexed(uint256)
+    owner: indexed(address)
+    kind: uint8
+    amount: uint256
 
 
 @deploy
 def __init__(
     cash_token_: address,
     index_token_: address,
+    timelock_: address,
     guardian_: address,
     custody_: address,
     signers_: DynArray[address, MAX_SIGNERS],
     threshold_: uint256,
     max_nav_age_: uint256,
     request_timeout_: uint256,
+    max_nav_move_bps_: uint256,
 ):
     """
     @dev The deployer becomes the owner. The index token must have 18
-         decimals, the cash token at most 18.
+         decimals, the cash token at most 18. `request_timeout_` must not
+         exceed the timelock's delay.
     @param cash_token_ The cash token (e.g. USDC).
     @param index_token_ The index token accepted as a deposit (e.g. MAG7.ssi).
+    @param timelock_ The Timelock that alone may call the timelocked setters.
     @param guardian_ Address allowed to pause.
     @param custody_ Wallet that receives settled deposits.
     @param signers_ Strategy signer addresses (distinct, non-zero).
     @param threshold_ Signatures a NAV report needs (1 to len(signers_)).
     @param max_nav_age_ Seconds a NAV report stays usable (60 s to 7 days).
-    @param request_timeout_ Seconds before a request may be cancelled (1 hour to 30 days).
+    @param request_timeout_ Seconds before a request may be cancelled (1 hour
+           to 30 days, and at most the timelock's delay).
+    @param max_nav_move_bps_ Largest NAV move between two reports, in basis
+           points (1 to 5,000).
     """
     assert cash_token_ != empty(address) and index_token_ != empty(address), "ussi: zero address"
+    assert timelock_ != empty(address), "ussi: zero address"
     assert cash_token_ != index_token_, "ussi: same token"
     cash_decimals: uint8 = staticcall IERC20Detailed(cash_token_).decimals()
     assert cash_decimals <= 18, "ussi: cash decimals above 18"
@@ -302,11 +354,14 @@ def __init__(
     guard.__init__(guardian_)
     cash_token = cash_token_
     index_token = index_token_
+    timelock = timelock_
+    timelock_delay = staticcall ITimelock(timelock_).delay()
     _CASH_SCALE = 10 ** convert(18 - cash_decimals, uint256)
     self._set_custody(custody_)
-    self._set_signers(signers_, threshold_)
+    attestation._set_signers(self, signers_, threshold_)
     self._set_max_nav_age(max_nav_age_)
     self._set_request_timeout(request_timeout_)
+    self._set_max_nav_move(max_nav_move_bps_)
 
 
 # ---------------------------------------------------------------- admin ----
@@ -315,56 +370,105 @@ def __init__(
 @external
 def set_operator(account: address, allowed: bool):
     """
-    @notice Adds or removes an operator (the strategy's settlement account). Owner only.
+    @notice Adds or removes an operator (the strategy's settlement account).
+            Adding goes through the timelock; removing (which only narrows
+            who can act) is immediate for the owner or the timelock.
     @param account The operator.
-    @param allowed True to add, False to remove.
+    @param allowed True to add (timelock only), False to remove (owner or timelock).
     """
-    ownable._check_owner()
+    if allowed:
+        self._check_timelock()
+    else:
+        assert msg.sender == ownable.owner or msg.sender == timelock, "ussi: not owner or timelock"
     assert account != empty(address), "ussi: zero address"
     self.is_operator[account] = allowed
-    log OperatorSet(account=account, allowed=allowed)
+    log OperatorSet(account=account, allowed=allowed, by=msg.sender)
 
 
 @external
 def set_custody(custody_: address):
     """
-    @notice Sets the wallet that receives settled deposits. Owner only.
+    @notice Sets the wallet that receives settled deposits. Timelock only.
     @param custody_ The custody wallet.
     """
-    ownable._check_owner()
+    self._check_timelock()
     self._set_custody(custody_)
 
 
 @external
 def set_signers(signers_: DynArray[address, MAX_SIGNERS], threshold_: uint256):
     """
-    @notice Replaces the strategy signer set and threshold. Owner only.
+    @notice Replaces the strategy signer set and threshold. Timelock only.
+    @dev Emits the attestation module's `SignersSet(key=self, ...)`.
     @param signers_ Signer addresses (distinct, non-zero).
     @param threshold_ Signatures a NAV report needs (1 to len(signers_)).
     """
-    ownable._check_owner()
-    self._set_signers(signers_, threshold_)
+    self._check_timelock()
+    attestation._set_signers(self, signers_, threshold_)
 
 
 @external
 def set_max_nav_age(max_nav_age_: uint256):
     """
-    @notice Sets how long a NAV report stays usable. Owner only.
+    @notice Sets how long a NAV report stays usable. Timelock only.
     @param max_nav_age_ Seconds, from 60 to 7 days.
     """
-    ownable._check_owner()
+    self._check_timelock()
     self._set_max_nav_age(max_nav_age_)
 
 
 @external
 def set_request_timeout(request_timeout_: uint256):
     """
-    @notice Sets the cancellation timeout of new requests. Owner only.
+    @notice Sets the cancellation timeout of new requests. Timelock only.
     @dev Open requests keep the `cancel_after` they were opened with.
-    @param request_timeout_ Seconds, from 1 hour to 30 days.
+    @param request_timeout_ Seconds, from 1 hour to 30 days, and at most
+           the timelock's delay.
+    """
+    self._check_timelock()
+    self._set_request_timeout(request_timeout_)
+
+
+@external
+def set_max_nav_move_bps(max_nav_move_bps_: uint256):
+    """
+    @notice Sets the largest move of `navPerShare` between two accepted
+            reports. Timelock only.
+    @param max_nav_move_bps_ Basis points, from 1 to 5,000.
+    """
+    self._check_timelock()
+    self._set_max_nav_move(max_nav_move_bps_)
+
+
+@external
+def sweep(token: address, to: address) -> uint256:
+    """
+    @notice Sends `to` what this contract holds of `token` beyond the open
+            escrows (tokens sent here by mistake). Owner only; never touches
+            escrow, works while paused.
+    @dev Sweeps `balanceOf(this) - escrowed[token]`; for USSI itself the
+         escrowed USSI of open redemptions stays.
+    @param token The token (any ERC-20, the cash or index token, or USSI).
+    @param to The receiver.
+    @return The amount swept.
     """
     ownable._check_owner()
-    self._set_request_timeout(request_timeout_)
+    assert to != empty(address), "ussi: zero address"
+    held: uint256 = 0
+    if token == self:
+        held = erc20.balanceOf[self]
+    else:
+        held = staticcall IERC20(token).balanceOf(self)
+    owed: uint256 = self.escrowed[token]
+    assert held > owed, "ussi: nothing to sweep"
+    # Cannot underflow: held > owed.
+    amount: uint256 = unsafe_sub(held, owed)
+    log Swept(token=token, to=to, amount=amount)
+    if token == self:
+        erc20._transfer(self, to, amount)
+    else:
+        self._push(token, to, amount)
+    return amount
 
 
 # ------------------------------------------------------------------ NAV ----
@@ -374,28 +478,37 @@ def set_request_timeout(request_timeout_: uint256):
 def post_nav(report: NavReport, signatures: DynArray[Bytes[65], MAX_SIGNERS]):
     """
     @notice Accepts a NAV report signed by at least `threshold` strategy
-            signers. Anyone may submit it.
+            signers. Anyone may submit it; works while paused, so that
+            redemptions can be filled during a pause (a report alone mints
+            nothing, and mint settlement stays paused).
+    @dev The move bound: allowed = floor(last navPerShare * max_nav_move_bps
+         / 10,000), and |navPerShare - last navPerShare| <= allowed. Rounded
+         down, so the bound is never wider than stated. The first report
+         has no previous one and is exempt.
     @param report The signed report: both prices non-zero, the next nonce,
            newer than the last report, not in the future, younger than
-           `max_nav_age`.
+           `max_nav_age`, within the NAV move bound of the last report.
     @param signatures 65-byte signatures, sorted by signer address (ascending).
     """
-    guard._check_not_paused()
     assert report.navPerShare != 0 and report.indexPrice != 0, "ussi: zero price"
     assert report.nonce == self.next_nonce, "ussi: bad nonce"
-    assert report.asOf > self._nav.asOf, "ussi: report not newer"
+    last: NavReport = self._nav
+    assert report.asOf > last.asOf, "ussi: report not newer"
     assert report.asOf <= block.timestamp, "ussi: report from the future"
     assert block.timestamp - report.asOf <= self.max_nav_age, "ussi: report stale"
+    if last.navPerShare != 0:
+        allowed: uint256 = math._mul_div(last.navPerShare, self.max_nav_move_bps, BPS, False)
+        move: uint256 = 0
+        if report.navPerShare > last.navPerShare:
+            # Cannot underflow: checked just above.
+            move = unsafe_sub(report.navPerShare, last.navPerShare)
+        else:
+            # Cannot underflow: navPerShare <= last.navPerShare.
+            move = unsafe_sub(last.navPerShare, report.navPerShare)
+        assert move <= allowed, "ussi: nav move too large"
 
     digest: bytes32 = self._digest(report)
-    previous: address = empty(address)
-    for signature: Bytes[65] in signatures:
-        signer: address = ecdsa._recover_sig(digest, signature)
-        assert signer != previous, "ussi: duplicate signer"
-        assert convert(signer, uint160) > convert(previous, uint160), "ussi: signers not sorted"
-        assert self.is_signer[signer], "ussi: unknown signer"
-        previous = signer
-    assert len(signatures) >= self.threshold, "ussi: too few signers"
+    attestation._verify(self, digest, signatures)
 
     self.next_nonce = report.nonce + 1
     self._nav = report
@@ -416,7 +529,8 @@ def request_mint(kind: uint8, amount: uint256, min_out: uint256) -> uint256:
     """
     @notice Opens a mint request and escrows `amount` of the deposit token
             from the caller (approve first): the cash token (kind 0) or the
-            index token (kind 1).
+            index token (kind 1). Reverts `ussi: transfer short` if this
+            contract receives less than `amount` (fee-on-transfer token).
     @param kind 0 to deposit cash, 1 to deposit index shares.
     @param amount Deposit in base units (cash) or share-wei (index).
     @param min_out Least USSI (share-wei) the caller accepts at settlement.
@@ -521,6 +635,8 @@ def fill_redeem(request: Request) -> uint256:
             fresh and as of after the request: the operator pays the cash
             to the request's owner (approve first) and the escrowed USSI is
             burned. Operator only; works while paused (it completes an exit).
+            Reverts `ussi: transfer short` if the owner receives less than
+            the cash due.
     @dev cash = floor(shares * navPerShare / (1e18 * 10**(18 - d))): rounded
          down, the fund's favour.
     @param request The redeem request.
@@ -562,7 +678,14 @@ def reject(request: Request, reason: bytes32):
     assert self.is_operator[msg.sender], "ussi: not operator"
     assert self._status(request) == OPEN, "ussi: not open"
     self.request_status[request.id] = REJECTED
-    log RequestRejected(id=request.id, reason=reason)
+    log RequestRejected(
+        id=request.id,
+        owner=request.owner,
+        operator=msg.sender,
+        kind=request.kind,
+        amount=request.amount,
+        reason=reason,
+    )
     self._refund(request)
 
 
@@ -577,7 +700,7 @@ def cancel(request: Request):
     assert msg.sender == request.owner, "ussi: not request owner"
     assert block.timestamp >= request.cancel_after, "ussi: too early to cancel"
     self.request_status[request.id] = CANCELLED
-    log RequestCancelled(id=request.id)
+    log RequestCancelled(id=request.id, owner=request.owner, kind=request.kind, amount=request.amount)
     self._refund(request)
 
 
@@ -609,10 +732,31 @@ def nav() -> NavReport:
 @view
 def signers() -> DynArray[address, MAX_SIGNERS]:
     """
-    @notice The strategy signers.
+    @notice The strategy signers, in the order they were set.
     @return Signer addresses.
     """
-    return self._signers
+    return attestation._signers_of(self)
+
+
+@external
+@view
+def is_signer(account: address) -> bool:
+    """
+    @notice Whether `account` is a strategy signer.
+    @param account The address.
+    @return True if it may sign NAV reports.
+    """
+    return attestation.is_signer[self][account]
+
+
+@external
+@view
+def threshold() -> uint256:
+    """
+    @notice Signatures a NAV report needs.
+    @return The threshold.
+    """
+    return attestation.threshold[self]
 
 
 @external
@@ -753,49 +897,60 @@ def _set_max_nav_age(max_age: uint256):
 @internal
 def _set_request_timeout(timeout: uint256):
     """
-    @dev Bounds: long enough to settle, short enough that escrow comes back.
+    @dev Bounds: long enough to settle, short enough that escrow comes back,
+         and never above the timelock's delay, so that a request open when
+         a change is queued can be cancelled before it takes effect.
     """
     assert timeout >= MIN_TIMEOUT and timeout <= MAX_TIMEOUT, "ussi: bad timeout"
+    assert timeout <= timelock_delay, "ussi: timeout above delay"
     self.request_timeout = timeout
     log RequestTimeoutSet(request_timeout=timeout)
 
 
 @internal
-def _set_signers(signers_: DynArray[address, MAX_SIGNERS], threshold_: uint256):
+def _set_max_nav_move(bps: uint256):
     """
-    @dev Replaces the signer set; both loops are bounded by MAX_SIGNERS.
+    @dev Bounds: a zero bound would freeze the NAV; above 50% it bounds nothing useful.
     """
-    assert threshold_ != 0 and threshold_ <= len(signers_), "ussi: bad threshold"
-    for old: address in self._signers:
-        self.is_signer[old] = False
-    for signer: address in signers_:
-        assert signer != empty(address), "ussi: zero signer"
-        assert not self.is_signer[signer], "ussi: duplicate signer"
-        self.is_signer[signer] = True
-    self._signers = signers_
-    self.threshold = threshold_
-    log SignersSet(signers=signers_, threshold=threshold_)
+    assert bps >= MIN_NAV_MOVE_BPS and bps <= MAX_NAV_MOVE_BPS, "ussi: bad nav move"
+    self.max_nav_move_bps = bps
+    log MaxNavMoveSet(max_nav_move_bps=bps)
+
+
+@internal
+@view
+def _check_timelock():
+    """
+    @dev Reverts unless the caller is the timelock.
+    """
+    assert msg.sender == timelock, "ussi: not timelock"
 
 
 @internal
 def _pull(token: address, owner: address, amount: uint256):
     """
-    @dev transferFrom owner to this contract; tolerates tokens that return nothing.
+    @dev transferFrom owner to this contract; tolerates tokens that return
+         nothing, refuses tokens that deliver less than `amount`.
     """
-    assert extcall IERC20(token).transferFrom(owner, self, amount, default_return_value=True), "ussi: transfer failed"
+    self._pull_to(token, owner, self, amount)
 
 
 @internal
 def _pull_to(token: address, owner: address, to: address, amount: uint256):
     """
     @dev transferFrom owner to `to`; tolerates tokens that return nothing.
+         `to` must gain at least `amount` (a fee-on-transfer token fails).
     """
+    before: uint256 = staticcall IERC20(token).balanceOf(to)
     assert extcall IERC20(token).transferFrom(owner, to, amount, default_return_value=True), "ussi: transfer failed"
+    assert staticcall IERC20(token).balanceOf(to) >= before + amount, "ussi: transfer short"
 
 
 @internal
 def _push(token: address, to: address, amount: uint256):
     """
     @dev transfer from this contract; tolerates tokens that return nothing.
+         Not checked for a short delivery: a push is a refund or a payout
+         that must never be blocked; pulls already refuse short tokens.
     """
     assert extcall IERC20(token).transfer(to, amount, default_return_value=True), "ussi: transfer failed"

@@ -9,6 +9,10 @@ uint256 nonce)`` under the domain ``"SSI USSI"``/``"1"`` (the token's own addres
 ``verifyingContract``). It carries the index price beside the NAV so that one signed, fresh,
 single-use report prices both deposits. Hashing and signing are eth-account's; a test checks the
 digest against the contract's ``nav_digest``.
+
+The risky setters (signers, NAV age and move bound, custody, request timeout, adding an operator)
+accept only the USSI's timelock (``contracts/Timelock.vy``): build the call with
+:class:`ssi.chain.timelock.Change` (``operator_change`` for operators) and queue it there.
 """
 
 from __future__ import annotations
@@ -19,9 +23,13 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from ssi.chain.eip712 import USSI_DOMAIN, Domain, NavReport, digest, sign_many, signable, typed_data
+from ssi.chain.timelock import Change, apply_all_now
 
 WAD = 10**18
 DAY = 86_400
+# Default bound on the NAV move between two reports (10%): far above a hedged fund's daily move,
+# tight enough that one bad report cannot reprice the fund. Production may set it lower.
+DEFAULT_NAV_MOVE_BPS = 1_000
 
 MINT_WITH_CASH = 0
 MINT_WITH_INDEX = 1
@@ -128,36 +136,61 @@ def request_of(receipt: Any, ussi: Any) -> UssiRequest:
 
 @dataclass(frozen=True)
 class UssiConfig:
-    """Constructor arguments of ``USSI.vy``."""
+    """Constructor arguments of ``USSI.vy``, in its order.
+
+    ``request_timeout`` must not exceed the timelock's delay (the contract refuses it:
+    ``ussi: timeout above delay``). ``max_nav_move_bps`` bounds how far ``navPerShare`` may move
+    from one accepted report to the next (1 to 5,000 bps).
+    """
 
     cash_token: str
     index_token: str
+    timelock: str
     guardian: str
     custody: str
     signers: Sequence[str]
     threshold: int
     max_nav_age: int = DAY
     request_timeout: int = DAY
+    max_nav_move_bps: int = DEFAULT_NAV_MOVE_BPS
 
     def args(self) -> tuple[Any, ...]:
         return (
             self.cash_token,
             self.index_token,
+            self.timelock,
             self.guardian,
             self.custody,
             list(self.signers),
             self.threshold,
             self.max_nav_age,
             self.request_timeout,
+            self.max_nav_move_bps,
         )
 
 
-def deploy_ussi(project: Any, owner: Any, config: UssiConfig, operators: Sequence[str] = ()) -> Any:
-    """Deploy USSI (``owner`` becomes its owner) and allow ``operators`` to settle."""
+def deploy_ussi(
+    project: Any, owner: Any, config: UssiConfig, operators: Sequence[str] = (), *, chain: Any = None
+) -> Any:
+    """Deploy USSI (``owner`` becomes its owner) and allow ``operators`` to settle.
+
+    Adding an operator is timelocked: with ``operators``, ``owner`` must own the timelock at
+    ``config.timelock`` and ``chain`` must be a local chain, since the changes are queued, the
+    chain moved past the delay and the changes executed (:func:`ssi.chain.timelock.apply_all_now`).
+    On a real network, queue ``operator_change`` yourself and execute it after the delay.
+    """
     ussi = project.USSI.deploy(*config.args(), sender=owner)
-    for operator in operators:
-        ussi.set_operator(operator, True, sender=owner)
+    if operators:
+        if chain is None:
+            raise ValueError("adding operators goes through the timelock: pass chain= (local chains only)")
+        timelock = project.Timelock.at(config.timelock)
+        apply_all_now(chain, timelock, [operator_change(ussi, op) for op in operators], owner)
     return ussi
+
+
+def operator_change(ussi: Any, operator: str, allowed: bool = True) -> Any:
+    """The timelocked change that adds (or removes) ``operator`` on ``ussi``."""
+    return Change.of(ussi, "set_operator", operator, allowed)
 
 
 def post_nav(

@@ -6,158 +6,21 @@ is checked after every step of every flow.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
 import ape
 import pytest
-from eth_account import Account
 
-from ssi.chain.eip712 import KeySigner
 from ssi.ussi.token import (
     DAY,
     MINT_WITH_CASH,
     MINT_WITH_INDEX,
     REDEEM,
-    UssiConfig,
     UssiRequest,
     cash_for_shares,
-    deploy_ussi,
-    fill_redeem,
-    post_nav,
-    request_mint,
-    request_redeem,
-    settle_mint,
     shares_for_cash,
     shares_for_index,
     wad,
 )
-
-NAV = wad("1012.5")  # USSI per share, in USDC
-INDEX_PRICE = wad("2530.75")  # MAG7.ssi per share, in USDC
-MAG7_SHARES = 10 * 10**18
-MAG7_CASH = 25_000 * 10**6
-OPEN = 1
-SETTLED, CANCELLED, REJECTED = 2, 3, 4
-
-# Fixed, public test keys for the strategy signers (they only sign; they never send a transaction).
-STRATEGY_KEYS = [Account.from_key(bytes([k]) * 32).key.hex() for k in (0x51, 0x52, 0x53)]
-
-
-@pytest.fixture(scope="session")
-def strategy_signers() -> list[KeySigner]:
-    return [KeySigner(k) for k in STRATEGY_KEYS]
-
-
-@pytest.fixture(scope="session")
-def operator(accounts):
-    return accounts[11]
-
-
-@pytest.fixture(scope="session")
-def participant(accounts):
-    account = accounts.generate_test_account()
-    account.balance = 10**21
-    return account
-
-
-@pytest.fixture(scope="session")
-def custody(accounts):
-    return accounts.generate_test_account()
-
-
-@pytest.fixture(scope="module")
-def mag7(make_index):
-    return make_index(7)
-
-
-@pytest.fixture(scope="module")
-def ussi(project, admin, guardian, usdc, mag7, custody, strategy_signers, operator):
-    config = UssiConfig(
-        cash_token=str(usdc.address),
-        index_token=str(mag7.token.address),
-        guardian=str(guardian.address),
-        custody=str(custody.address),
-        signers=[s.address for s in strategy_signers],
-        threshold=2,
-    )
-    return deploy_ussi(project, admin, config, operators=[str(operator.address)])
-
-
-class Desk:
-    """The USSI story in role actions, with the escrow invariant checked after each one."""
-
-    def __init__(self, ussi: Any, usdc: Any, mag7: Any, chain: Any, signers: list[KeySigner],
-                 operator: Any, participant: Any, anyone: Any) -> None:
-        self.ussi, self.usdc, self.mag7, self.chain = ussi, usdc, mag7, chain
-        self.signers, self.operator, self.participant, self.anyone = signers, operator, participant, anyone
-        self.requests: list[UssiRequest] = []
-
-    def check(self) -> None:
-        check_ussi_escrow(self.ussi, self.usdc, self.mag7.token, self.requests)
-
-    def attest(self, nav: int = NAV, index_price: int = INDEX_PRICE, **kw: Any) -> Any:
-        """Strategy signers attest a NAV as of a new block, two seconds after the last one."""
-        self.chain.mine(timestamp=self.chain.blocks.head.timestamp + 2)
-        as_of = kw.pop("as_of", self.chain.blocks.head.timestamp)
-        receipt = post_nav(
-            self.ussi, self.chain.chain_id, kw.pop("signers", self.signers[:2]), self.anyone,
-            nav_per_share=nav, index_price=index_price, as_of=as_of, **kw,
-        )
-        self.check()
-        return receipt
-
-    def fund_cash(self, amount: int) -> None:
-        self.usdc.mint(self.participant, amount, sender=self.participant)
-
-    def request(self, kind: int, amount: int, min_out: int = 0) -> UssiRequest:
-        if kind == REDEEM:
-            request = request_redeem(self.ussi, self.participant, amount, min_out)
-        else:
-            token = self.usdc if kind == MINT_WITH_CASH else self.mag7.token
-            request = request_mint(self.ussi, token, self.participant, kind, amount, min_out)
-        self.requests.append(request)
-        self.check()
-        return request
-
-    def settle(self, request: UssiRequest) -> Any:
-        receipt = settle_mint(self.ussi, self.operator, request)
-        self.check()
-        return receipt
-
-    def fill(self, request: UssiRequest) -> Any:
-        self.usdc.mint(self.operator, 10**30, sender=self.operator)
-        receipt = fill_redeem(self.ussi, self.usdc, self.operator, request)
-        self.check()
-        return receipt
-
-    def mint_with_cash(self, amount: int) -> UssiRequest:
-        self.fund_cash(amount)
-        request = self.request(MINT_WITH_CASH, amount)
-        self.attest()
-        self.settle(request)
-        return request
-
-
-def check_ussi_escrow(ussi: Any, cash: Any, index: Any, requests: Iterable[UssiRequest]) -> None:
-    """USSI holds exactly the open escrows of each token: cash, the index token, and USSI itself."""
-    still_open = [r for r in requests if int(ussi.request_status(r.id)) == OPEN]
-    for token, kind in ((cash, MINT_WITH_CASH), (index, MINT_WITH_INDEX), (ussi, REDEEM)):
-        open_sum = sum(r.amount for r in still_open if r.kind == kind)
-        assert int(token.balanceOf(ussi)) == open_sum == int(ussi.escrowed(token)), (token, kind)
-
-
-@pytest.fixture
-def desk(ussi, usdc, mag7, chain, strategy_signers, operator, participant, anyone) -> Desk:
-    return Desk(ussi, usdc, mag7, chain, strategy_signers, operator, participant, anyone)
-
-
-@pytest.fixture
-def participant_mag7(flows, mag7, wlp, participant) -> int:
-    """The participant holds real MAG7.ssi shares, minted through the Issuer against reserves."""
-    flows.mint(mag7, MAG7_SHARES, MAG7_CASH)
-    mag7.token.transfer(participant, MAG7_SHARES, sender=wlp)
-    return MAG7_SHARES
-
+from tests.ussi.conftest import CANCELLED, INDEX_PRICE, NAV, OPEN, REJECTED, SETTLED
 
 # ------------------------------------------------------------------- mint ----
 
@@ -223,13 +86,11 @@ def test_request_mint__event_carries_the_whole_request(desk, ussi, usdc, partici
 
 @pytest.mark.parametrize("cash_decimals", [6, 8, 18])
 def test_mint_then_redeem__any_cash_decimals__rounds_in_the_funds_favour(
-    project, admin, guardian, mag7, custody, strategy_signers, operator, participant, anyone, chain, cash_decimals
+    project, admin, make_ussi, make_desk, participant, cash_decimals
 ):
     cash = project.MockERC20.deploy("Cash", "CASH", cash_decimals, sender=admin)
-    config = UssiConfig(str(cash.address), str(mag7.token.address), str(guardian.address), str(custody.address),
-                        [s.address for s in strategy_signers], 2)
-    token = deploy_ussi(project, admin, config, operators=[str(operator.address)])
-    local = Desk(token, cash, mag7, chain, strategy_signers, operator, participant, anyone)
+    token = make_ussi(cash=cash)
+    local = make_desk(token, cash)
     nav = wad("3.000000000000000007")  # awkward on purpose: every division truncates
     amount = 10 ** cash_decimals * 1000 + 1
     local.fund_cash(amount)
@@ -425,7 +286,8 @@ def test_cancel__after_timeout__refunds_in_full(desk, ussi, usdc, mag7, particip
     receipt = ussi.cancel(request.as_tuple(), sender=participant)
 
     desk.check()
-    assert receipt.decode_logs(ussi.RequestCancelled)[0].id == request.id
+    event = receipt.decode_logs(ussi.RequestCancelled)[0]
+    assert (event.id, event.owner, event.kind, event.amount) == (request.id, participant.address, kind, amount)
     assert int(token.balanceOf(participant)) == before
     assert ussi.request_status(request.id) == CANCELLED
 
@@ -455,7 +317,9 @@ def test_reject__refunds_in_full_with_reason(desk, ussi, usdc, participant, oper
 
     desk.check()
     event = receipt.decode_logs(ussi.RequestRejected)[0]
-    assert (event.id, bytes(event.reason)) == (request.id, reason)
+    assert (event.id, event.owner, event.operator, event.kind, event.amount, bytes(event.reason)) == (
+        request.id, participant.address, operator.address, MINT_WITH_CASH, amount, reason,
+    )
     assert usdc.balanceOf(participant) == amount
     with ape.reverts("ussi: not open"):
         ussi.reject(request.as_tuple(), reason, sender=operator)
@@ -471,7 +335,7 @@ def test_reject__by_other_than_operator__reverts(desk, ussi, attacker):
 # ------------------------------------------------------------------- pause ----
 
 
-def test_pause__blocks_requests_reports_and_settlement__not_exits(
+def test_pause__blocks_requests_and_settlement__not_reports_or_exits(
     desk, ussi, participant, operator, guardian, admin, chain
 ):
     desk.mint_with_cash(2_000 * 10**6)
@@ -492,9 +356,8 @@ def test_pause__blocks_requests_reports_and_settlement__not_exits(
         ussi.request_redeem(1, 0, sender=participant)
     with ape.reverts("guard: paused"):
         ussi.settle_mint(open_mint.as_tuple(), sender=operator)
-    with ape.reverts("guard: paused"):
-        desk.attest()
-    # Exits stay open: fill, reject, cancel.
+    # Reports and exits stay open: post_nav, fill, reject, cancel.
+    desk.attest()
     desk.fill(to_fill)
     ussi.reject(to_reject.as_tuple(), b"\0" * 32, sender=operator)
     desk.check()
@@ -504,6 +367,30 @@ def test_pause__blocks_requests_reports_and_settlement__not_exits(
     desk.check()
     ussi.unpause(sender=admin)
     assert not ussi.paused()
+
+
+def test_fill_redeem__requested_after_the_last_nav_then_paused__fills_at_a_nav_posted_while_paused(
+    desk, ussi, usdc, participant, operator, guardian
+):
+    desk.mint_with_cash(2_000 * 10**6)
+    shares = int(ussi.balanceOf(participant))
+    redeem = desk.request(REDEEM, shares)  # after the last NAV: it needs a newer one
+    ussi.pause(sender=guardian)
+    with ape.reverts("ussi: nav before request"):
+        ussi.fill_redeem(redeem.as_tuple(), sender=operator)
+    nav = NAV + 10**18
+    receipt = desk.attest(nav=nav)
+    assert receipt.decode_logs(ussi.NavReported)[0].nav_per_share == nav
+    before = int(usdc.balanceOf(participant))
+
+    fill = desk.fill(redeem)
+
+    assert ussi.paused()
+    event = fill.decode_logs(ussi.RedeemFilled)[0]
+    assert (event.id, event.owner, event.nav_nonce) == (redeem.id, participant.address, 1)
+    assert int(usdc.balanceOf(participant)) - before == cash_for_shares(shares, nav, 6) == event.cash
+    assert ussi.totalSupply() == 0
+    assert ussi.request_status(redeem.id) == SETTLED
 
 
 def test_pause__by_attacker__reverts(ussi, attacker):
