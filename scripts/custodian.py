@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand
 
-from ssi.ops.cli import account_option, emit, index_option, json_option, refusals, session
+from ssi.ops.cli import account_option, emit_sent, index_option, json_option, refusals, session
 from ssi.ops.custodian import report as post
 from ssi.ops.render import render_report
 
@@ -22,13 +22,15 @@ def cli() -> None:
 @click.option("--holdings", "holdings_file", default=None,
               help="JSON {symbol: base units} of what the custodian holds; default on the local chain: the custodian wallet's balances")
 @click.option("--as-of", "as_of", default=None, type=int, help="timestamp of the holdings; default: the latest block")
+@click.option("--force", is_flag=True, help="post a report that covers less than 100% of an asset (refused without)")
 @account_option("custodian (sender)")
 @json_option
 @refusals
-def report(provider, index, version, signers, holdings_file, as_of, account, as_json) -> None:
-    """Build, sign and post the reserve report of an index's basket version."""
+def report(provider, index, version, signers, holdings_file, as_of, force, account, as_json) -> None:
+    """Build, sign and post the reserve report of an index's basket version (refused below 100% unless --force)."""
     s = session(provider)
     signer_accounts = s.signers(signers)
     sender = s.account(account, "custodian") if account else signer_accounts[0]
-    result = post(s, sender, signer_accounts, index, version=version, holdings_file=holdings_file, as_of=as_of)
-    emit(result.to_json(), as_json, lambda: render_report(result))
+    result = post(s, sender, signer_accounts, index, version=version, holdings_file=holdings_file, as_of=as_of,
+                  force=force)
+    emit_sent(s, result.to_json(), as_json, lambda: render_report(result))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssi.ops.errors import OpsError
-from ssi.ops.session import Session
+from ssi.ops.session import Session, iso
 from ssi.chain.protocol import STATUS, Request, symbol_of
 
 
@@ -70,4 +70,5 @@ def request_row(r: Request, status: str, symbol: str, cash_decimals: int) -> dic
         "cash": r.cash / 10**cash_decimals,
         "fee": r.fee / 10**cash_decimals,
         "cancel_after": r.cancel_after,
+        "cancel_after_utc": iso(r.cancel_after),
     }

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
-from typing import Any, Callable
+import os
+import warnings
+from typing import Any, Callable, Iterator
 
 import click
 
 from ssi.ops.errors import OpsError, revert_reason
+
+# pydantic-settings warns about a field of a plugin's config model on every run; it is not ours
+# to fix and says nothing to a desk.
+warnings.filterwarnings("ignore", message=r"Field 'import_remapping' has an incomplete definition")
+
+
+@contextlib.contextmanager
+def quiet_traces() -> Iterator[None]:
+    """Ape prints a call trace on stdout for every revert, calls included; a refusal says it in one line.
+
+    SSI_VERBOSE=1 keeps the traces."""
+    if os.environ.get("SSI_VERBOSE"):
+        yield
+        return
+    from ape_ethereum.trace import Trace
+
+    show = Trace.show
+    Trace.show = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Trace.show = show  # type: ignore[method-assign]
 
 
 class OpsFailure(click.ClickException):
@@ -27,7 +52,8 @@ def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
         from ape.exceptions import ApeException, ContractLogicError
 
         try:
-            return fn(*args, **kwargs)
+            with quiet_traces():
+                return fn(*args, **kwargs)
         except OpsError as exc:
             raise OpsFailure(str(exc)) from None
         except ContractLogicError as exc:
@@ -39,8 +65,6 @@ def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def session(provider: Any) -> Any:
-    import os
-
     from ape import accounts, chain, project
     from ape.logging import logger
 
@@ -80,3 +104,11 @@ def _clean(obj: Any) -> Any:
 
 def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
     click.echo(json.dumps(_clean(data), indent=2) if as_json else text())
+
+
+def emit_sent(s: Any, data: dict[str, Any], as_json: bool, text: Callable[[], str]) -> None:
+    """Output of a write command: its result, then every transaction it sent (hash, block, gas)."""
+    from ssi.ops.txlog import render_sent, sent
+
+    txs = sent(s)
+    emit({**data, "transactions": [t.to_json() for t in txs]}, as_json, lambda: text() + "\n\n" + render_sent(txs))

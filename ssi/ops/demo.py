@@ -22,6 +22,10 @@ from ssi.ops.session import Session, iso
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.status import index_status
 from ssi.ops.tables import pct, table, usd
+from ssi.ops.txlog import sent
+
+# The protocol's own contracts: their transactions are the story's record.
+PROTOCOL_CONTRACTS = ("Issuer", "BasketRegistry", "ReserveOracle", "Factory")
 from ssi.chain.protocol import DAY
 
 
@@ -70,6 +74,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
                                                      management_fee=st.management_fee))
     sym = entry.symbol
     token = s.token(sym)
+    deployed_at = int(chain.blocks.height)
     log.info(f"{sym} at {entry.address}; effective {first.effective}; management fee {st.management_fee:.2%}/year")
     log.info(", ".join(f"{a} {w:.2%}" for a, w in first.weights.items()))
     treasury = s.address_of(None, "treasury")
@@ -146,6 +151,8 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         "open_requests": len(status["open_requests"]),
         "seconds": time.monotonic() - log.started,
     }
+    protocol = [t for t in sent(s, since=deployed_at) if t.call.split(".")[0] in PROTOCOL_CONTRACTS]
+    summary["transactions"] = [t.to_json() for t in protocol]
     echo("\n" + table(["", "value"], [
         ("index", f"{sym} (basket v{summary['basket_version']})"),
         ("supply", f"{summary['supply']:,.2f} shares"),
@@ -159,4 +166,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         ("open requests", str(summary["open_requests"])),
         ("run time", f"{summary['seconds']:.1f} s"),
     ], title="Summary"))
+    echo("\n" + table(["transaction", "hash", "block", "gas used"],
+                       [(t.call, t.hash, t.block, f"{t.gas_used:,}") for t in protocol],
+                       title="protocol transactions after the deployment (mock-asset transfers left out):"))
     return summary
