@@ -19,6 +19,19 @@ from ssi.ops.errors import OpsError, revert_reason
 warnings.filterwarnings("ignore", message=r"Field 'import_remapping' has an incomplete definition")
 
 
+def quiet_ape_log() -> None:
+    """Ape's INFO lines (starting a node, every transaction) are not the desk's output: warnings only.
+
+    SSI_VERBOSE=1 keeps them."""
+    if not os.environ.get("SSI_VERBOSE"):
+        from ape.logging import logger
+
+        logger.set_level("WARNING")
+
+
+quiet_ape_log()  # before the command connects: the scripts import this module when Ape loads them
+
+
 @contextlib.contextmanager
 def quiet_traces() -> Iterator[None]:
     """Ape prints a call trace on stdout for every revert, calls included; a refusal says it in one line.
@@ -66,10 +79,8 @@ def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def session(provider: Any) -> Any:
     from ape import accounts, chain, project
-    from ape.logging import logger
 
-    if not os.environ.get("SSI_VERBOSE"):
-        logger.set_level("WARNING")  # our own output says what happened; SSI_VERBOSE=1 shows every transaction
+    quiet_ape_log()
     from ssi.ops.session import Session
 
     return Session.connect(project, chain, accounts, provider)

@@ -15,6 +15,8 @@ import datetime as dt
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -303,6 +305,20 @@ def test_index_status__report_older_than_the_maximum_age__is_stale(deployed, cha
 
 
 # -- 6. one line and nothing else --------------------------------------------------------------
+
+
+def test_refusal_in_its_own_process__is_one_stderr_line_and_an_empty_stdout(tmp_path):
+    """`ape run` as a desk runs it: no plugin warning, no Ape log line, only the refusal."""
+    env = {k: v for k, v in os.environ.items() if k != "APE_FOUNDRY_HOST"}
+    env["SSI_DEPLOYMENTS_DIR"] = str(tmp_path)
+    env.pop("SSI_VERBOSE", None)
+    ape = Path(sys.executable).parent / "ape"
+    done = subprocess.run([str(ape), "run", "wlp", "status"], cwd=SCRIPTS.parent, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (f"error: no deployment on this network ({tmp_path / 'local.json'} not found): "
+                           "run `ape run deploy` first\n")
 
 
 def test_refusal_from_a_chain_revert__prints_no_call_trace(deployed, chain, accounts, tmp_path, capfd):
