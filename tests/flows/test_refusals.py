@@ -243,6 +243,24 @@ def test_arb_once_dry_run__sends_nothing_and_prints_the_plan(chain, accounts):
     assert "nothing deployed, nothing sent" in result.stderr
 
 
+def test_arb_paper_venue__plans_as_the_built_venue_does(project, chain, accounts):
+    """The dry run's venue on paper gives the very plan of the venue the script would deploy."""
+    from ssi.arb.bot import GasModel, Roles, build_local_venue, run_round
+    from ssi.arb.paper import paper_venue
+    from ssi.arb.prices import BundledPrices
+
+    weights = {"BTC": 0.5, "ETH": 0.3, "SOL": 0.2}
+    prices = BundledPrices.at("2025-06-02", list(weights))
+    lp = accounts.generate_test_account()
+    accounts[0].transfer(lp, 10**18)
+    roles = Roles(accounts[0], accounts[3], accounts[4], accounts[11], [accounts[5], accounts[6]], accounts[8], lp)
+    built = build_local_venue(project, chain, roles, prices, weights=weights, pool_shares=10_000, premium_at_seed=0.05)
+    on_chain = run_round(built, prices, GasModel(), dry_run=True)
+    on_paper = run_round(paper_venue(prices, weights, pool_shares=10_000, premium_at_seed=0.05), prices, GasModel(),
+                         dry_run=True)
+    assert on_paper.as_dict() == on_chain.as_dict()
+
+
 # -- 4. output a desk can file -----------------------------------------------------------------
 
 
