@@ -21,12 +21,12 @@ from ssi.ops.market import prices_at, to_base
 from ssi.ops.session import Session, iso
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.status import index_status
-from ssi.ops.tables import pct, table, usd
+from ssi.ops.tables import pct, table, tokens, usd
 from ssi.ops.txlog import sent
 
 # The protocol's own contracts: their transactions are the story's record.
 PROTOCOL_CONTRACTS = ("Issuer", "BasketRegistry", "ReserveOracle", "Factory")
-from ssi.chain.protocol import DAY
+from ssi.chain.protocol import DAY, asset_id
 
 
 @dataclass
@@ -57,6 +57,16 @@ class Log:
     def info(self, text: str) -> None:
         for line in text.splitlines():
             self.echo(f"     {line}")
+
+
+def _amounts(s: Session, amounts: dict[str, int], signed: bool = False) -> str:
+    """``BTC 0.114579, ETH 17.56…`` in each asset's own decimals (as registered)."""
+    registry = s.deployment.registry
+    parts = []
+    for sym, v in amounts.items():
+        text = tokens(abs(v), int(registry.assets(asset_id(sym)).decimals))
+        parts.append(f"{sym} {('+' if v >= 0 else '-') if signed else ''}{text}")
+    return ", ".join(parts)
 
 
 def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[str], None] = print,
@@ -92,7 +102,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     req = trading.request_mint(s, wlp, quote("mint", st.mint_shares, st.mint_prices), approve=True)
     log.info(f"request {req.id} open: {req.cash / 10**cash_dec:,.2f} USDC + fee {req.fee / 10**cash_dec:,.2f} escrowed")
     delivered = trading.deliver(s, pmm, req.id, "demo delivery 1")
-    log.info("PMM delivered to the custodian: " + ", ".join(f"{k} {v:,}" for k, v in delivered.items()))
+    log.info("PMM delivered to the custodian: " + _amounts(s, delivered))
     rep = custodian.report(s, signers[0], signers, sym)
     log.info(f"custodian report #{rep.nonce} (2 of 3 signers): lowest coverage {pct(min(rep.coverage_pct.values()))}")
     trading.settle(s, wlp, req.id)
@@ -113,7 +123,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     log("notice period over: PMM trades, custodian reports the new holdings, the basket activates")
     chain.mine(timestamp=plan.effective_at)
     moved = trading.trade_to_pending(s, pmm, sym)
-    log.info("PMM trades (base units): " + ", ".join(f"{k} {v:+,}" for k, v in moved.items()))
+    log.info("PMM trades: " + _amounts(s, moved, signed=True))
     rep = custodian.report(s, signers[0], signers, sym, version="pending")
     log.info(f"custodian report #{rep.nonce} for v{rep.version}: lowest coverage {pct(min(rep.coverage_pct.values()))}")
     compiler.activate(s, comp, sym)
@@ -129,7 +139,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     req2 = trading.request_redeem(s, wlp, qf, approve=True)
     released = trading.fill(s, pmm, req2.id, approve=True)
     log.info(f"request {req2.id} filled: WLP paid {(req2.cash - req2.fee) / 10**cash_dec:,.2f} USDC "
-             f"(fee {req2.fee / 10**cash_dec:,.2f}); custodian released " + ", ".join(f"{k} {v:,}" for k, v in released.items()))
+             f"(fee {req2.fee / 10**cash_dec:,.2f}); custodian released " + _amounts(s, released))
     rep = custodian.report(s, signers[0], signers, sym)
     log.info(f"custodian report #{rep.nonce}: lowest coverage {pct(min(rep.coverage_pct.values()))}")
 
