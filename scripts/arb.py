@@ -22,14 +22,13 @@ from typing import Any
 import click
 import numpy as np
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException
 from ape.logging import logger
 
 from ssi.arb.bot import ArbError, GasModel, Roles, Venue, build_local_venue, run_round, run_shocks
 from ssi.arb.paper import paper_venue
 from ssi.arb.prices import BundledPrices, ScaledPrices, random_shock
-from ssi.ops.cli import quiet_traces  # also silences the plugin config warning
+from ssi.ops.cli import OpsCommand, quiet_traces  # also silences the plugin config warning
 
 
 def _fail(message: str) -> None:
@@ -128,7 +127,7 @@ def cli() -> None:
     """Arbitrage that holds the index token at its NAV, on a local venue."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.05)
 @click.option("--dry-run", is_flag=True,
               help="Plan against the venue as it would be built; deploy nothing, send no transaction.")
@@ -155,7 +154,7 @@ def once(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwe
     _run(body)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.05)
 @click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
               help="Rounds before stopping.")
@@ -188,7 +187,7 @@ def watch(date: str, assets: str, premium: float, pool_shares: int, gas_price_gw
     _run(body)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.0)
 @click.option("--shocks", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--sigma", type=click.FloatRange(min=0), default=0.02, show_default=True,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from ssi.ops.assets import register as do_register
-from ssi.ops.cli import account_option, emit, emit_sent, index_option, json_option, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit, emit_sent, index_option, json_option, refusals, session
 from ssi.ops.compiler import DEFAULT_TOLERANCE_BPS, activate as do_activate, announce as do_announce, plan_rebalance
 from ssi.ops.market import parse_date
 from ssi.ops.render import render_plan
@@ -32,7 +31,7 @@ def _plan(s, index, reference, tolerance_bps, prices_file, units_file):
                           prices_file=prices_file, units_file=units_file)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @plan_options
 @json_option
 @refusals
@@ -42,7 +41,7 @@ def preview(provider, index, reference, tolerance_bps, prices_file, units_file, 
     emit(plan.to_json(), as_json, lambda: render_plan(plan))
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @plan_options
 @account_option("compiler")
 @json_option
@@ -58,7 +57,7 @@ def announce(provider, index, reference, tolerance_bps, prices_file, units_file,
                                      f"{plan.to_json()['effective_at_utc']}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @index_option
 @account_option("compiler")
 @json_option
@@ -72,7 +71,7 @@ def activate(provider, index, account, as_json) -> None:
               lambda: f"activated basket v{version} of {symbol}")
 
 
-@cli.command("register-asset", cls=ConnectedProviderCommand)
+@cli.command("register-asset", cls=OpsCommand)
 @click.option("--symbol", required=True, help="asset symbol as the methodology names it (e.g. SUI)")
 @click.option("--decimals", default=None, type=int,
               help="decimals of the asset's units; default: ssi/data/assets.yaml (18 when unknown)")

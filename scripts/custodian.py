@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from ssi.ops.cli import account_option, emit_sent, index_option, json_option, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit_sent, index_option, json_option, refusals, session
 from ssi.ops.custodian import report as post
 from ssi.ops.render import render_report
 
@@ -15,7 +14,7 @@ def cli() -> None:
     """Proof of reserves."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @index_option
 @click.option("--version", "version", default="current", show_default=True, help="basket version: current, pending or a number")
 @click.option("--signer", "signers", multiple=True, help="custodian signer alias (repeat); default on the local chain: two test signers")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from ssi.ops.cli import account_option, emit_sent, json_option, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit_sent, json_option, refusals, session
 from ssi.ops.market import parse_date
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.tables import amount, pct, table, usd
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=OpsCommand)
 @click.option("--methodology", default="MAG7", show_default=True, help="index definition (MAG7, MEME, DEFI) or YAML file")
 @click.option("--reference", default="2025-01-28", show_default=True, help="reference date of the first basket")
 @click.option("--nav", "nav", default=100.0, show_default=True, help="NAV per share of the first basket, USD")

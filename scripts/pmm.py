@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from ssi.ops import trading
 from ssi.ops.chainview import basket
-from ssi.ops.cli import account_option, emit_sent, index_option, json_option, prices_options, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit_sent, index_option, json_option, prices_options, refusals, session
 from ssi.ops.inputs import DEFAULT_MAX_PRICE_DEVIATION_PCT, check_near_reference, parse_amount
 from ssi.ops.market import parse_date, reference_prices, resolve_prices
 from ssi.ops.session import iso
@@ -25,7 +24,7 @@ def cli() -> None:
     """Quote, deliver, fill and reject as a PMM."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @index_option
 @click.option("--side", type=click.Choice(["mint", "redeem"]), required=True)
 @click.option("--shares", required=True, help="index shares (e.g. 10.5), within the index's smallest and largest request")
@@ -38,9 +37,13 @@ def cli() -> None:
 @click.option("--nonce", default=None, type=int, help="quote nonce; default: random")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="write the quote here (default: stdout)")
 @account_option("pmm")
+@json_option
 @refusals
-def quote(provider, index, side, shares, wlp, date, prices_file, max_dev, spread_bps, ttl, nonce, out, account) -> None:
-    """Sign a quote at NAV (current basket at the given prices) plus or minus a spread."""
+def quote(provider, index, side, shares, wlp, date, prices_file, max_dev, spread_bps, ttl, nonce, out, account,
+          as_json) -> None:
+    """Sign a quote at NAV (current basket at the given prices) plus or minus a spread.
+
+    The signed quote is JSON on stdout, or in --out FILE (then a summary line on stderr, or JSON with --json)."""
     s = session(provider)
     pmm = s.account(account, "pmm")
     entry = s.book.index(index)
@@ -56,7 +59,13 @@ def quote(provider, index, side, shares, wlp, date, prices_file, max_dev, spread
                             spread_bps=spread_bps, ttl=ttl, nonce=nonce)
     text = json.dumps(qf.to_json(), indent=2)
     cash = s.book.cash_token
-    if out:
+    if out and as_json:
+        Path(out).write_text(text + "\n")
+        click.echo(json.dumps({"quote_file": out, "index": entry.symbol, "side": side, "shares": tokens(amount_in, 18),
+                               "cash": tokens(qf.quote.cash, int(cash["decimals"])), "cash_token": cash["symbol"],
+                               "nav_per_share": qf.nav_per_share, "prices_source": source,
+                               "valid_until": iso(qf.quote.deadline)}, indent=2))
+    elif out:
         Path(out).write_text(text + "\n")
         click.echo(f"{side} quote: {tokens(amount_in, 18)} {entry.symbol} for {tokens(qf.quote.cash, int(cash['decimals']))} "
                    f"{cash['symbol']} (NAV {qf.nav_per_share:,.6f}), valid until {iso(qf.quote.deadline)}; wrote {out}",
@@ -65,7 +74,7 @@ def quote(provider, index, side, shares, wlp, date, prices_file, max_dev, spread
         click.echo(text)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @request_option
 @click.option("--reference", default="", help="off-chain reference of the delivery (hashed on chain)")
 @click.option("--no-transfer", is_flag=True, help="only record the delivery (assets moved off-chain)")
@@ -84,7 +93,7 @@ def deliver(provider, request_id, reference, no_transfer, account, as_json) -> N
                       + table(["asset", "amount"], [(k, tokens(v, decimals[k])) for k, v in amounts.items()]))
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @request_option
 @click.option("--approve", is_flag=True, help="approve the issuer for the cash paid")
 @click.option("--no-release", is_flag=True, help="local chain: leave the basket with the custodian")
@@ -103,7 +112,7 @@ def fill(provider, request_id, approve, no_release, account, as_json) -> None:
                       + table(["asset", "amount"], [(k, tokens(v, decimals[k])) for k, v in released.items()]))
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @request_option
 @click.option("--reason", default="", help="short reason (hashed on chain)")
 @account_option("pmm")
@@ -117,7 +126,7 @@ def reject(provider, request_id, reason, account, as_json) -> None:
               lambda: f"rejected request {r.id}: escrow refunded to {r.wlp}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @index_option
 @account_option("pmm")
 @json_option

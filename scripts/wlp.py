@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from ssi.ops import trading
 from ssi.ops.chainview import all_requests, request_row
-from ssi.ops.cli import account_option, emit, emit_sent, json_option, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit, emit_sent, json_option, refusals, session
 from ssi.ops.render import render_requests, render_waiting
 from ssi.ops.session import iso
 from ssi.ops.tables import tokens
@@ -32,7 +31,7 @@ def _done(r, what: str, as_json: bool, s) -> None:
                                        f"cancellable from {iso(r.cancel_after)}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @quote_option
 @approve_option
 @max_fee_option
@@ -47,7 +46,7 @@ def mint(provider, quote_file, approve, max_fee, account, as_json) -> None:
     _done(r, "mint", as_json, s)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @quote_option
 @approve_option
 @max_fee_option
@@ -62,7 +61,7 @@ def redeem(provider, quote_file, approve, max_fee, account, as_json) -> None:
     _done(r, "redeem", as_json, s)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--request", "request_id", required=True, type=int)
 @account_option("wlp")
 @json_option
@@ -76,7 +75,7 @@ def settle(provider, request_id, account, as_json) -> None:
               as_json, lambda: f"settled mint request {r.id}: {tokens(r.shares, 18)} {symbol} to {r.wlp}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--request", "request_id", required=True, type=int)
 @account_option("wlp")
 @json_option
@@ -89,7 +88,7 @@ def cancel(provider, request_id, account, as_json) -> None:
               lambda: f"cancelled request {r.id}: escrow refunded to {r.wlp}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--index", "index", default=None, help="only this index")
 @click.option("--all", "show_all", is_flag=True, help="settled, cancelled and rejected requests too")
 @json_option
@@ -104,7 +103,7 @@ def status(provider, index, show_all, as_json) -> None:
     emit(rows, as_json, lambda: render_requests(rows) if rows else "no open requests")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--index", "index", default=None, help="only this index")
 @account_option("wlp")
 @json_option

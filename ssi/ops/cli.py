@@ -11,6 +11,7 @@ import warnings
 from typing import Any, Callable, Iterator
 
 import click
+from ape.cli import ConnectedProviderCommand
 
 from ssi.ops.errors import OpsError, revert_reason
 
@@ -55,6 +56,16 @@ class OpsFailure(click.ClickException):
 
     def show(self, file: Any = None) -> None:  # noqa: D102
         click.echo(f"error: {self.message}", err=True)
+
+
+class OpsCommand(ConnectedProviderCommand):
+    """Ape's connected command, with a bad option said in one line too (not click's usage block)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise OpsFailure(exc.format_message()) from None
 
 
 def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:

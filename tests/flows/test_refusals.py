@@ -280,6 +280,12 @@ def test_write_commands__print_hash_block_gas_and_token_decimals(deployed, chain
     assert settled["shares"] == "10" and [t["call"] for t in settled["transactions"]] == ["Issuer.settle_mint"]
 
 
+def test_pmm_quote_json__with_out__summarises_the_quote(deployed, tmp_path):
+    out = json.loads(run(*pmm_quote("--shares", "2.5", "--out", str(tmp_path / "q.json"), "--json")).stdout)
+    assert out["shares"] == "2.5" and out["cash_token"] == "USDC" and out["valid_until"].endswith(" UTC")
+    assert json.loads((tmp_path / "q.json").read_text())["quote"]["shares"] == str(25 * 10**17)
+
+
 def test_reject_and_cancel__take_json(deployed, chain, tmp_path):
     run("wlp", "mint", "--quote", quote(tmp_path, "mint", "10"), "--approve")
     rejected = json.loads(run("pmm", "reject", "--request", "1", "--json").stdout)
@@ -336,6 +342,16 @@ def test_refusal_in_its_own_process__is_one_stderr_line_and_an_empty_stdout(tmp_
     assert done.stdout == ""
     assert done.stderr == (f"error: no deployment on this network ({tmp_path / 'local.json'} not found): "
                            "run `ape run deploy` first\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["pmm", "quote", "--index", "MAG7", "--side", "sell", "--shares", "1"],
+     "error: Invalid value for '--side': 'sell' is not one of 'mint', 'redeem'."),
+    (["wlp", "settle"], "error: Missing option '--request'."),
+    (["wlp", "settle", "--request", "one"], "error: Invalid value for '--request': 'one' is not a valid integer."),
+])
+def test_bad_option__one_line_not_a_usage_block(deployed, chain, accounts, args, message):
+    assert refused(chain, accounts, *args) == message
 
 
 def test_refusal_from_a_chain_revert__prints_no_call_trace(deployed, chain, accounts, tmp_path, capfd):
