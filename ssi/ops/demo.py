@@ -23,10 +23,10 @@ from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.status import index_status
 from ssi.ops.tables import pct, table, tokens, usd
 from ssi.ops.txlog import sent
+from ssi.chain.protocol import DAY, asset_id
 
 # The protocol's own contracts: their transactions are the story's record.
 PROTOCOL_CONTRACTS = ("Issuer", "BasketRegistry", "ReserveOracle", "Factory")
-from ssi.chain.protocol import DAY, asset_id
 
 
 @dataclass
