@@ -56,3 +56,20 @@ def check_near_reference(prices: Mapping[str, float], reference: Mapping[str, fl
         raise OpsError(f"{source}: {worst} at {prices[worst]:,.6g} is {off:.2f}% from its reference close "
                        f"{reference[worst]:,.6g} ({reference_label}); the tolerance is {max_deviation_pct:g}% "
                        f"(--max-price-deviation-pct)")
+
+
+def parse_time(text: str, option: str) -> int:
+    """A time typed by a person: ISO-8601 (UTC unless it says otherwise) or a Unix timestamp."""
+    import datetime as dt
+
+    value = str(text).strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace(" UTC", "+00:00"))
+    except ValueError:
+        raise OpsError(f"{option} {text!r}: expected an ISO-8601 time (2025-02-01T00:00:00Z) "
+                       "or a Unix timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return int(parsed.timestamp())

@@ -159,6 +159,16 @@ def test_pmm_quote__cash_below_the_cash_tokens_precision__refuses(deployed, chai
     assert line == "error: the quote's cash, 1.03e-10 USDC, is below the precision of USDC (0.000001): quote more shares"
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--spread-bps", "-1"], "error: --spread-bps -1: must be at least 0 and below 10000"),
+    (["--spread-bps", "10000"], "error: --spread-bps 10000: must be at least 0 and below 10000"),
+    (["--ttl", "0"], "error: --ttl 0: must be a positive number of seconds"),
+    (["--nonce", "-1"], "error: --nonce -1: must be between 0 and 2**256 - 1"),
+])
+def test_pmm_quote__bad_spread_ttl_or_nonce__refuses(deployed, chain, accounts, args, message):
+    assert refused(chain, accounts, *pmm_quote("--shares", "10", *args)) == message
+
+
 def test_pmm_quote__for_an_account_that_is_not_a_wlp__refuses(deployed, chain, accounts):
     line = refused(chain, accounts, *pmm_quote("--shares", "10", "--wlp", "TEST::9"))
     assert line == f"error: {accounts[9].address} is not a WLP of MAG7.ssi: the issuer would refuse its request"
@@ -381,6 +391,13 @@ def test_custodian_report__short__refuses_unless_forced(deployed, session, chain
                     "(1 asset(s) below 100%); pass --force to post it anyway")
     out = run("custodian", "report", "--index", "MAG7", "--holdings", str(path), "--force").stdout
     assert "lowest coverage 98.36% (FORCED: below 100%)" in out and "ReserveOracle.post_report" in out
+
+
+def test_custodian_report__as_of_in_iso__is_read_as_utc(deployed, chain, accounts):
+    assert refused(chain, accounts, "custodian", "report", "--index", "MAG7", "--as-of", "1970-01-01T00:16:40Z") == (
+        "error: stale report: as of 1970-01-01 00:16:40 UTC is older than the oracle's maximum age of 86400 s")
+    assert refused(chain, accounts, "custodian", "report", "--index", "MAG7", "--as-of", "yesterday") == (
+        "error: --as-of 'yesterday': expected an ISO-8601 time (2025-02-01T00:00:00Z) or a Unix timestamp")
 
 
 # -- 8. new commands ---------------------------------------------------------------------------
