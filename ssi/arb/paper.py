@@ -10,7 +10,7 @@ reads only what is here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Mapping
 
@@ -63,6 +63,6 @@ def paper_venue(
     seed_price = Fraction(nav_now) * Fraction(1 + premium_at_seed)
     seed_cash = math.floor(Fraction(seed) * seed_price * 10**cash_decimals / 10**18)
     pool = PoolState(seed, seed_cash, pool_fee_bps, 18, cash_decimals)
-    defaults = IndexSpec("", "", [], [], "", [], 0, "", "")
+    limits = {f.name: f.default for f in fields(IndexSpec)}  # the share limits the venue's index gets
     return PaperVenue(symbols, dict(units), decimals, pool, creation_fee_bps, redemption_fee_bps,
-                      defaults.min_shares, defaults.max_shares, cash_decimals=cash_decimals)
+                      int(limits["min_shares"]), int(limits["max_shares"]), cash_decimals=cash_decimals)
