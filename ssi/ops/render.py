@@ -44,7 +44,7 @@ def render_status(st: dict[str, Any]) -> str:
 
 def render_requests(rows: list[dict[str, Any]]) -> str:
     return table(["id", "side", "status", "shares", "cash", "fee", "wlp", "cancel after"],
-                 [(r["id"], r["side"], r["status"], amount(r["shares"]), amount(r["cash"]), amount(r["fee"]),
+                 [(r["id"], r["side"], r["status"], r["exact"]["shares"], r["exact"]["cash"], r["exact"]["fee"],
                    r["wlp"][:10] + "…", r["cancel_after_utc"])
                   for r in rows])
 
