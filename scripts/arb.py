@@ -4,7 +4,8 @@ Each command deploys a venue on the connected local chain (the protocol, an inde
 ``--assets`` at 100 USD per share priced from the bundled data on ``--date``, mock assets
 and cash, and a pool of ``--pool-shares`` shares seeded ``--premium`` away from NAV), then:
 
-- ``once``: one round (``--dry-run`` prints the plan only);
+- ``once``: one round (``--dry-run`` plans against the venue as it would be built, on paper:
+  it deploys nothing and sends nothing);
 - ``watch``: a round every ``--interval`` seconds, ``--rounds`` times, each after a seeded
   NAV shock of ``--sigma``;
 - ``bench``: the 50-shock run: mean and max |premium| before and after the rounds, total
@@ -21,12 +22,13 @@ from typing import Any
 import click
 import numpy as np
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ApeException
 from ape.logging import logger
 
 from ssi.arb.bot import ArbError, GasModel, Roles, Venue, build_local_venue, run_round, run_shocks
+from ssi.arb.paper import paper_venue
 from ssi.arb.prices import BundledPrices, ScaledPrices, random_shock
+from ssi.ops.cli import OpsCommand, quiet_traces  # also silences the plugin config warning
 
 
 def _fail(message: str) -> None:
@@ -74,8 +76,9 @@ def _with_options(f: Any, premium: float) -> Any:
     return f
 
 
-def _setup(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwei: float,
-           native_price: float | None, log: Any) -> tuple[Venue, BundledPrices, GasModel]:
+def _inputs(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwei: float,
+            native_price: float | None) -> tuple[dict[str, float], BundledPrices, GasModel]:
+    """Checked options: the basket weights, the prices and the gas model (nothing sent)."""
     if chain.provider.network.name != "local":
         raise ArbError("arb deploys its own venue: run it on the local network")
     if not -0.5 < premium < 1.0:
@@ -87,6 +90,13 @@ def _setup(date: str, assets: str, premium: float, pool_shares: int, gas_price_g
     weights = _weights(assets)
     wanted = list(weights) + ([] if native_price is not None or "ETH" in weights else ["ETH"])
     prices = BundledPrices.at(date, wanted)
+    gas = GasModel(gas_price_wei=int(gas_price_gwei * 10**9), native_price=native_price)
+    return weights, prices, gas
+
+
+def _setup(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwei: float,
+           native_price: float | None, log: Any) -> tuple[Venue, BundledPrices, GasModel]:
+    weights, prices, gas = _inputs(date, assets, premium, pool_shares, gas_price_gwei, native_price)
     test = accounts.test_accounts
     # The same seats as the tests' role fixtures; the LP is a generated account.
     admin, wlp, pmm, treasury, custodian = test[0], test[3], test[4], test[8], test[11]
@@ -98,14 +108,14 @@ def _setup(date: str, assets: str, premium: float, pool_shares: int, gas_price_g
         f" {pool_shares:,} shares at {premium:+.2%} from NAV")
     venue = build_local_venue(project, chain, roles, prices, weights=weights,
                               pool_shares=pool_shares, premium_at_seed=premium)
-    gas = GasModel(gas_price_wei=int(gas_price_gwei * 10**9), native_price=native_price)
     return venue, prices, gas
 
 
 def _run(body: Any) -> None:
     logger.set_level("WARNING")  # one line per step from the bot, not one per transaction
     try:
-        body()
+        with quiet_traces():
+            body()
     except (ArbError, ValueError, KeyError) as exc:
         _fail(str(exc).strip("'\""))
     except ApeException as exc:
@@ -117,17 +127,26 @@ def cli() -> None:
     """Arbitrage that holds the index token at its NAV, on a local venue."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.05)
-@click.option("--dry-run", is_flag=True, help="Print the plan; send no transaction.")
+@click.option("--dry-run", is_flag=True,
+              help="Plan against the venue as it would be built; deploy nothing, send no transaction.")
 def once(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwei: float,
          native_price: float | None, as_json: bool, dry_run: bool) -> None:
     """One round: mint-and-sell, buy-and-redeem or nothing."""
     log = (lambda m: click.echo(m, err=True)) if as_json else click.echo
 
     def body() -> None:
-        venue, prices, gas = _setup(date, assets, premium, pool_shares, gas_price_gwei,
-                                    native_price, log)
+        if dry_run:
+            weights, prices, gas = _inputs(date, assets, premium, pool_shares, gas_price_gwei,
+                                           native_price)
+            log(f"dry run: planning against the venue as it would be built ({', '.join(weights)} on"
+                f" {prices.date.date()}, pool of {pool_shares:,} shares at {premium:+.2%} from NAV);"
+                f" nothing deployed, nothing sent")
+            venue = paper_venue(prices, weights, pool_shares=pool_shares, premium_at_seed=premium)
+        else:
+            venue, prices, gas = _setup(date, assets, premium, pool_shares, gas_price_gwei,
+                                        native_price, log)
         record = run_round(venue, prices, gas, dry_run=dry_run, log=log)
         if as_json:
             click.echo(json.dumps(record.as_dict()))
@@ -135,7 +154,7 @@ def once(date: str, assets: str, premium: float, pool_shares: int, gas_price_gwe
     _run(body)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.05)
 @click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
               help="Rounds before stopping.")
@@ -168,7 +187,7 @@ def watch(date: str, assets: str, premium: float, pool_shares: int, gas_price_gw
     _run(body)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @_venue_options(0.0)
 @click.option("--shocks", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--sigma", type=click.FloatRange(min=0), default=0.02, show_default=True,

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from ssi.ops.cli import account_option, emit, json_option, refusals, session
+from ssi.ops.cli import OpsCommand, account_option, emit_sent, json_option, refusals, session
 from ssi.ops.market import parse_date
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.tables import amount, pct, table, usd
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=OpsCommand)
 @click.option("--methodology", default="MAG7", show_default=True, help="index definition (MAG7, MEME, DEFI) or YAML file")
 @click.option("--reference", default="2025-01-28", show_default=True, help="reference date of the first basket")
 @click.option("--nav", "nav", default=100.0, show_default=True, help="NAV per share of the first basket, USD")
@@ -31,12 +30,15 @@ from ssi.ops.tables import amount, pct, table, usd
 @click.option("--treasury", default=None, help="fee receiver address or alias")
 @click.option("--cash-token", default=None, help="cash token address (required outside the local chain)")
 @click.option("--fund", default=10_000_000.0, show_default=True, help="local chain: mock USDC minted to each WLP and PMM")
+@click.option("--ephemeral", is_flag=True,
+              help="deploy even when Ape started a throw-away node for this command (it stops when the command ends)")
+@click.option("--force", is_flag=True, help="replace a deployments file written on another chain")
 @account_option("admin")
 @json_option
 @refusals
 def cli(provider, methodology, reference, nav, symbol, name, management_fee, creation_fee_bps, redemption_fee_bps,
         request_timeout, notice_period, threshold, guardian, compiler, wlps, pmms, signers, treasury, cash_token,
-        fund, account, as_json) -> None:
+        fund, ephemeral, force, account, as_json) -> None:
     """Deploy the protocol if this network has none, then create the index; records deployments/<network>.json."""
     s = session(provider)
     admin = s.account(account, "admin")
@@ -45,7 +47,7 @@ def cli(provider, methodology, reference, nav, symbol, name, management_fee, cre
         symbol=symbol, name=name, management_fee=management_fee, creation_fee_bps=creation_fee_bps,
         redemption_fee_bps=redemption_fee_bps, request_timeout=request_timeout, notice_period=notice_period,
         threshold=threshold, guardian=guardian, compiler=compiler, wlps=list(wlps), pmms=list(pmms),
-        signers=list(signers), treasury=treasury, cash_token=cash_token, fund=fund,
+        signers=list(signers), treasury=treasury, cash_token=cash_token, fund=fund, ephemeral=ephemeral, force=force,
     )
     book, entry, basket = deploy(s, admin, params)
 
@@ -58,7 +60,7 @@ def cli(provider, methodology, reference, nav, symbol, name, management_fee, cre
         tail = f"\nrecorded in {s.book_file}" if s.book_file else ""
         return head + table(["asset", "weight", "price", "decimals", "per share"], rows) + tail
 
-    emit({"index": entry.symbol, "address": entry.address, "network": s.network_choice, "chain_id": s.chain_id,
+    emit_sent(s, {"index": entry.symbol, "address": entry.address, "network": s.network_choice, "chain_id": s.chain_id,
           "protocol": book.protocol, "cash_token": book.cash_token, "reference": basket.reference,
           "effective": basket.effective, "weights": basket.weights, "prices": basket.prices,
           "units": {k: str(v) for k, v in basket.units.items()}, "nav_per_share": basket.nav_per_share,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from ssi.ops.cli import emit, index_option, json_option, prices_options, refusals, session
+from ssi.ops.cli import OpsCommand, emit, index_option, json_option, prices_options, refusals, session
 from ssi.ops.market import resolve_prices
 from ssi.ops.status import index_status
 from ssi.ops.render import render_status
@@ -18,7 +17,7 @@ def cli() -> None:
     """Read an index's state."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @index_option
 @prices_options
 @json_option

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from ssi.ops import trading
 from ssi.ops.chainview import all_requests, request_row
-from ssi.ops.cli import account_option, emit, json_option, refusals, session
-from ssi.ops.render import render_requests
+from ssi.ops.cli import OpsCommand, account_option, emit, emit_sent, json_option, refusals, session
+from ssi.ops.render import render_requests, render_waiting
+from ssi.ops.session import iso
+from ssi.ops.tables import tokens
+from ssi.ops.waiting import my_requests
 
 quote_option = click.option("--quote", "quote_file", required=True, type=click.Path(),
                             help="signed quote JSON from `ape run pmm quote`")
@@ -23,11 +25,13 @@ def cli() -> None:
 
 def _done(r, what: str, as_json: bool, s) -> None:
     row = request_row(r, "open", s.book.symbol_at(r.index), int(s.book.cash_token["decimals"]))
-    emit(row, as_json, lambda: f"{what} request {r.id}: {row['shares']:,.6f} shares for {row['cash']:,.6f} "
-                               f"{s.book.cash_token['symbol']} (fee {row['fee']:,.6f}); cancellable after {r.cancel_after}")
+    dec, unit = int(s.book.cash_token["decimals"]), s.book.cash_token["symbol"]
+    emit_sent(s, row, as_json, lambda: f"{what} request {r.id}: {tokens(r.shares, 18)} {row['index']} for "
+                                       f"{tokens(r.cash, dec)} {unit} (fee {tokens(r.fee, dec)} {unit}); "
+                                       f"cancellable from {iso(r.cancel_after)}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @quote_option
 @approve_option
 @max_fee_option
@@ -42,7 +46,7 @@ def mint(provider, quote_file, approve, max_fee, account, as_json) -> None:
     _done(r, "mint", as_json, s)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @quote_option
 @approve_option
 @max_fee_option
@@ -57,29 +61,34 @@ def redeem(provider, quote_file, approve, max_fee, account, as_json) -> None:
     _done(r, "redeem", as_json, s)
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--request", "request_id", required=True, type=int)
 @account_option("wlp")
+@json_option
 @refusals
-def settle(provider, request_id, account) -> None:
+def settle(provider, request_id, account, as_json) -> None:
     """Settle a delivered mint once a reserve report covers it (anyone may)."""
     s = session(provider)
     r = trading.settle(s, s.account(account, "wlp"), request_id)
-    click.echo(f"settled mint request {r.id}: {r.shares / 1e18:,.6f} shares to {r.wlp}")
+    symbol = s.book.symbol_at(r.index)
+    emit_sent(s, {"request": r.id, "status": "settled", "index": symbol, "shares": tokens(r.shares, 18), "wlp": r.wlp},
+              as_json, lambda: f"settled mint request {r.id}: {tokens(r.shares, 18)} {symbol} to {r.wlp}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--request", "request_id", required=True, type=int)
 @account_option("wlp")
+@json_option
 @refusals
-def cancel(provider, request_id, account) -> None:
+def cancel(provider, request_id, account, as_json) -> None:
     """Cancel an unsettled request after its timeout and take the escrow back."""
     s = session(provider)
     r = trading.cancel(s, s.account(account, "wlp"), request_id)
-    click.echo(f"cancelled request {r.id}: escrow refunded to {r.wlp}")
+    emit_sent(s, {"request": r.id, "status": "cancelled", "refunded_to": r.wlp}, as_json,
+              lambda: f"cancelled request {r.id}: escrow refunded to {r.wlp}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 @click.option("--index", "index", default=None, help="only this index")
 @click.option("--all", "show_all", is_flag=True, help="settled, cancelled and rejected requests too")
 @json_option
@@ -92,3 +101,16 @@ def status(provider, index, show_all, as_json) -> None:
     rows = [request_row(r, st, s.book.symbol_at(r.index), dec) for r, st in all_requests(s, address)
             if show_all or st in ("open", "delivered")]
     emit(rows, as_json, lambda: render_requests(rows) if rows else "no open requests")
+
+
+@cli.command(cls=OpsCommand)
+@click.option("--index", "index", default=None, help="only this index")
+@account_option("wlp")
+@json_option
+@refusals
+def requests(provider, index, account, as_json) -> None:
+    """My open requests: their age and the next action each waits for."""
+    s = session(provider)
+    wlp = s.account(account, "wlp")
+    rows = my_requests(s, str(wlp.address), index)
+    emit(rows, as_json, lambda: render_waiting(rows) if rows else f"no open requests of {wlp.address}")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssi.ops.errors import OpsError
-from ssi.ops.session import Session
+from ssi.ops.session import Session, iso
+from ssi.ops.tables import tokens
 from ssi.chain.protocol import STATUS, Request, symbol_of
 
 
@@ -69,5 +70,8 @@ def request_row(r: Request, status: str, symbol: str, cash_decimals: int) -> dic
         "shares": r.shares / 10**18,
         "cash": r.cash / 10**cash_decimals,
         "fee": r.fee / 10**cash_decimals,
+        "exact": {"shares": tokens(r.shares, 18), "cash": tokens(r.cash, cash_decimals),
+                  "fee": tokens(r.fee, cash_decimals)},  # in the tokens' decimals, unrounded
         "cancel_after": r.cancel_after,
+        "cancel_after_utc": iso(r.cancel_after),
     }

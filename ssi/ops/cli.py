@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
-from typing import Any, Callable
+import os
+import warnings
+from typing import Any, Callable, Iterator
 
 import click
+from ape.cli import ConnectedProviderCommand
 
 from ssi.ops.errors import OpsError, revert_reason
+
+# pydantic-settings warns about a field of a plugin's config model on every run; it is not ours
+# to fix and says nothing to a desk.
+warnings.filterwarnings("ignore", message=r"Field 'import_remapping' has an incomplete definition")
+
+
+def quiet_ape_log() -> None:
+    """Ape's INFO lines (starting a node, every transaction) are not the desk's output: warnings only.
+
+    SSI_VERBOSE=1 keeps them."""
+    if not os.environ.get("SSI_VERBOSE"):
+        from ape.logging import logger
+
+        logger.set_level("WARNING")
+
+
+quiet_ape_log()  # before the command connects: the scripts import this module when Ape loads them
+
+
+@contextlib.contextmanager
+def quiet_traces() -> Iterator[None]:
+    """Ape prints a call trace on stdout for every revert, calls included; a refusal says it in one line.
+
+    SSI_VERBOSE=1 keeps the traces."""
+    if os.environ.get("SSI_VERBOSE"):
+        yield
+        return
+    from ape_ethereum.trace import Trace
+
+    show = Trace.show
+    Trace.show = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Trace.show = show  # type: ignore[method-assign]
 
 
 class OpsFailure(click.ClickException):
@@ -17,6 +56,16 @@ class OpsFailure(click.ClickException):
 
     def show(self, file: Any = None) -> None:  # noqa: D102
         click.echo(f"error: {self.message}", err=True)
+
+
+class OpsCommand(ConnectedProviderCommand):
+    """Ape's connected command, with a bad option said in one line too (not click's usage block)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise OpsFailure(exc.format_message()) from None
 
 
 def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -27,7 +76,8 @@ def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
         from ape.exceptions import ApeException, ContractLogicError
 
         try:
-            return fn(*args, **kwargs)
+            with quiet_traces():
+                return fn(*args, **kwargs)
         except OpsError as exc:
             raise OpsFailure(str(exc)) from None
         except ContractLogicError as exc:
@@ -39,13 +89,9 @@ def refusals(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def session(provider: Any) -> Any:
-    import os
-
     from ape import accounts, chain, project
-    from ape.logging import logger
 
-    if not os.environ.get("SSI_VERBOSE"):
-        logger.set_level("WARNING")  # our own output says what happened; SSI_VERBOSE=1 shows every transaction
+    quiet_ape_log()
     from ssi.ops.session import Session
 
     return Session.connect(project, chain, accounts, provider)
@@ -80,3 +126,11 @@ def _clean(obj: Any) -> Any:
 
 def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
     click.echo(json.dumps(_clean(data), indent=2) if as_json else text())
+
+
+def emit_sent(s: Any, data: dict[str, Any], as_json: bool, text: Callable[[], str]) -> None:
+    """Output of a write command: its result, then every transaction it sent (hash, block, gas)."""
+    from ssi.ops.txlog import render_sent, sent
+
+    txs = sent(s)
+    emit({**data, "transactions": [t.to_json() for t in txs]}, as_json, lambda: text() + "\n\n" + render_sent(txs))

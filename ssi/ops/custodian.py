@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from ssi.chain.eip712 import ApeSigner
 from ssi.chain.localchain import custodian_holdings
 from ssi.ops.chainview import all_requests, basket
 from ssi.ops.errors import OpsError, call_or_refuse
+from ssi.ops.preflight import with_calls_only
 from ssi.ops.session import Session, iso
 from ssi.chain.protocol import post_report, required_reserve
 
@@ -26,6 +27,7 @@ class ReportResult:
     supply: float  # shares: the supply plus delivered mints awaiting settlement
     coverage_pct: dict[str, float]
     signers: list[str]
+    decimals: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "version": self.version, "nonce": self.nonce, "as_of": self.as_of,
@@ -60,8 +62,11 @@ def report(
     version: str = "current",
     holdings_file: str | None = None,
     as_of: int | None = None,
+    force: bool = False,
 ) -> ReportResult:
-    """Build the report for a basket version (``current``, ``pending`` or a number) and post it."""
+    """Build the report for a basket version (``current``, ``pending`` or a number) and post it.
+
+    A report that covers less than 100% of an asset is refused unless ``force``."""
     entry = s.book.index(symbol)
     token = s.token(entry.symbol)
     dep = s.deployment
@@ -106,12 +111,20 @@ def report(
     if bool(dep.oracle.paused()):
         raise OpsError("the reserve oracle is paused by the guardian")
     nonce = int(dep.oracle.next_nonce(token))
-    call_or_refuse("post report", post_report, dep, [ApeSigner(x) for x in signers], sender, index=entry.address,
-                   version=v, balances=balances, as_of=as_of, nonce=nonce)
     supply = int(token.totalSupply()) + sum(
         r.shares for r, st in all_requests(s, entry.address) if st == "delivered" and r.side == 0)
     required = {sym: required_reserve(supply, u) for sym, u in view.units.items()}
     bal = dict(zip(view.symbols, balances))
+    short = {k: coverage(bal[k], required[k]) for k in bal if bal[k] < required[k]}
+    if short and not force:
+        worst = min(short, key=lambda k: short[k])
+        raise OpsError(f"short report, not posted: {worst} covered {short[worst]:.2f}% for {supply / 10**18:,.6f} "
+                       f"shares ({len(short)} asset(s) below 100%); pass --force to post it anyway")
+    keys = [ApeSigner(x) for x in signers]
+    call_or_refuse("post report", post_report, with_calls_only(dep, oracle=True), keys, sender, index=entry.address,
+                   version=v, balances=balances, as_of=as_of, nonce=nonce)  # a dry run first: sends nothing
+    call_or_refuse("post report", post_report, dep, keys, sender, index=entry.address,
+                   version=v, balances=balances, as_of=as_of, nonce=nonce)
     return ReportResult(index=entry.symbol, version=v, nonce=nonce, as_of=as_of, balances=bal, required=required,
                         supply=supply / 10**18, coverage_pct={k: coverage(bal[k], required[k]) for k in bal},
-                        signers=[str(x.address) for x in signers])
+                        signers=[str(x.address) for x in signers], decimals=dict(view.decimals))

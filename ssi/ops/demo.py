@@ -21,8 +21,12 @@ from ssi.ops.market import prices_at, to_base
 from ssi.ops.session import Session, iso
 from ssi.ops.setup import DeployParams, deploy
 from ssi.ops.status import index_status
-from ssi.ops.tables import pct, table, usd
-from ssi.chain.protocol import DAY
+from ssi.ops.tables import pct, table, tokens, usd
+from ssi.ops.txlog import sent
+from ssi.chain.protocol import DAY, asset_id
+
+# The protocol's own contracts: their transactions are the story's record.
+PROTOCOL_CONTRACTS = ("Issuer", "BasketRegistry", "ReserveOracle", "Factory")
 
 
 @dataclass
@@ -55,6 +59,16 @@ class Log:
             self.echo(f"     {line}")
 
 
+def _amounts(s: Session, amounts: dict[str, int], signed: bool = False) -> str:
+    """``BTC 0.114579, ETH 17.56…`` in each asset's own decimals (as registered)."""
+    registry = s.deployment.registry
+    parts = []
+    for sym, v in amounts.items():
+        text = tokens(abs(v), int(registry.assets(asset_id(sym)).decimals))
+        parts.append(f"{sym} {('+' if v >= 0 else '-') if signed else ''}{text}")
+    return ", ".join(parts)
+
+
 def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[str], None] = print,
         story: Story | None = None) -> dict[str, Any]:
     """Play the story; returns the final summary (also printed as a table)."""
@@ -70,6 +84,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
                                                      management_fee=st.management_fee))
     sym = entry.symbol
     token = s.token(sym)
+    deployed_at = int(chain.blocks.height)
     log.info(f"{sym} at {entry.address}; effective {first.effective}; management fee {st.management_fee:.2%}/year")
     log.info(", ".join(f"{a} {w:.2%}" for a, w in first.weights.items()))
     treasury = s.address_of(None, "treasury")
@@ -87,7 +102,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     req = trading.request_mint(s, wlp, quote("mint", st.mint_shares, st.mint_prices), approve=True)
     log.info(f"request {req.id} open: {req.cash / 10**cash_dec:,.2f} USDC + fee {req.fee / 10**cash_dec:,.2f} escrowed")
     delivered = trading.deliver(s, pmm, req.id, "demo delivery 1")
-    log.info("PMM delivered to the custodian: " + ", ".join(f"{k} {v:,}" for k, v in delivered.items()))
+    log.info("PMM delivered to the custodian: " + _amounts(s, delivered))
     rep = custodian.report(s, signers[0], signers, sym)
     log.info(f"custodian report #{rep.nonce} (2 of 3 signers): lowest coverage {pct(min(rep.coverage_pct.values()))}")
     trading.settle(s, wlp, req.id)
@@ -108,7 +123,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     log("notice period over: PMM trades, custodian reports the new holdings, the basket activates")
     chain.mine(timestamp=plan.effective_at)
     moved = trading.trade_to_pending(s, pmm, sym)
-    log.info("PMM trades (base units): " + ", ".join(f"{k} {v:+,}" for k, v in moved.items()))
+    log.info("PMM trades: " + _amounts(s, moved, signed=True))
     rep = custodian.report(s, signers[0], signers, sym, version="pending")
     log.info(f"custodian report #{rep.nonce} for v{rep.version}: lowest coverage {pct(min(rep.coverage_pct.values()))}")
     compiler.activate(s, comp, sym)
@@ -124,7 +139,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     req2 = trading.request_redeem(s, wlp, qf, approve=True)
     released = trading.fill(s, pmm, req2.id, approve=True)
     log.info(f"request {req2.id} filled: WLP paid {(req2.cash - req2.fee) / 10**cash_dec:,.2f} USDC "
-             f"(fee {req2.fee / 10**cash_dec:,.2f}); custodian released " + ", ".join(f"{k} {v:,}" for k, v in released.items()))
+             f"(fee {req2.fee / 10**cash_dec:,.2f}); custodian released " + _amounts(s, released))
     rep = custodian.report(s, signers[0], signers, sym)
     log.info(f"custodian report #{rep.nonce}: lowest coverage {pct(min(rep.coverage_pct.values()))}")
 
@@ -146,6 +161,8 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         "open_requests": len(status["open_requests"]),
         "seconds": time.monotonic() - log.started,
     }
+    protocol = [t for t in sent(s, since=deployed_at) if t.call.split(".")[0] in PROTOCOL_CONTRACTS]
+    summary["transactions"] = [t.to_json() for t in protocol]
     echo("\n" + table(["", "value"], [
         ("index", f"{sym} (basket v{summary['basket_version']})"),
         ("supply", f"{summary['supply']:,.2f} shares"),
@@ -159,4 +176,7 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         ("open requests", str(summary["open_requests"])),
         ("run time", f"{summary['seconds']:.1f} s"),
     ], title="Summary"))
+    echo("\n" + table(["transaction", "hash", "block", "gas used"],
+                       [(t.call, t.hash, t.block, f"{t.gas_used:,}") for t in protocol],
+                       title="protocol transactions after the deployment (mock-asset transfers left out):"))
     return summary

@@ -22,10 +22,15 @@ def revert_reason(exc: BaseException) -> str:
 
 
 def call_or_refuse(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a view (or a transaction) and turn a revert into an :class:`OpsError`."""
+    """Call a view (or send a transaction) and turn a revert into an :class:`OpsError`.
+
+    A transaction (``sender=`` given, ``fn`` a contract method) is first run as a call from
+    the same sender, so that a revert refuses before anything is sent."""
     from ape.exceptions import ContractLogicError
 
     try:
+        if "sender" in kwargs and hasattr(fn, "call") and hasattr(fn, "contract"):
+            fn.call(*args, sender=kwargs["sender"])
         return fn(*args, **kwargs)
     except ContractLogicError as exc:
         raise OpsError(f"{what}: {revert_reason(exc)}") from None

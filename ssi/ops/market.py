@@ -53,10 +53,14 @@ def load_prices(path: str, symbols: Sequence[str]) -> dict[str, float]:
         raw = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise OpsError(f"--prices {path}: {exc}") from None
+    from ssi.ops.inputs import price_value
+
+    if not isinstance(raw, dict):
+        raise OpsError(f"--prices {path}: expected a JSON object of prices by symbol")
     missing = [s for s in symbols if s not in raw]
     if missing:
         raise OpsError(f"--prices {path}: no price for {', '.join(missing)}")
-    return {s: float(raw[s]) for s in symbols}
+    return {s: price_value(raw[s], s, f"--prices {path}") for s in symbols}
 
 
 def resolve_prices(date: str | None, prices_file: str | None, symbols: Sequence[str], default: dt.date) -> tuple[dict[str, float], str]:
@@ -65,6 +69,14 @@ def resolve_prices(date: str | None, prices_file: str | None, symbols: Sequence[
         return load_prices(prices_file, symbols), prices_file
     day = parse_date(date) if date is not None else default
     return prices_at(day, symbols), str(day)
+
+
+def reference_prices(day: dt.date, symbols: Sequence[str]) -> tuple[dict[str, float], str]:
+    """Bundled closes to check typed prices against: ``day``'s, or the last close before it."""
+    market = bundled_market()
+    lo, hi = market.first_date.date(), market.last_date.date()
+    day = min(max(day, lo), hi)
+    return prices_at(day, symbols), f"bundled close of {day}"
 
 
 def value_per_share(units: Mapping[str, int], prices: Mapping[str, float], decimals: Mapping[str, int]) -> float:

@@ -5,22 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ssi.ops.tables import amount, pct, table, usd
+from ssi.ops.tables import amount, pct, table, tokens, usd
+from ssi.ops.waiting import age_text
 
 
 def render_status(st: dict[str, Any]) -> str:
-    rows = [(a["symbol"], pct(a["weight"] * 100), amount(a["per_share"]), usd(a["price"], 4), pct(a["coverage_pct"]),
-             amount(a["accrued_fee"])) for a in st["assets"]]
+    current = st["report_state"] == "current"
+    rows = [(a["symbol"], pct(a["weight"] * 100), amount(a["per_share"]), usd(a["price"], 4),
+             pct(a["coverage_pct"]) if current else "stale", amount(a["accrued_fee"]) if current else "stale")
+            for a in st["assets"]]
     pending = f", pending v{st['pending_version']} from {st['pending_effective_at']}" if st["pending_version"] else ""
-    report = (f"last reserve report {st['report_as_of']} ({'fresh' if st['report_fresh'] else 'stale'})"
-              if st["report_as_of"] else "no reserve report for this basket")
+    if st["report_as_of"] is None:
+        report = "reserve report: none for this basket; coverage and accrued fee unknown"
+    elif current:
+        report = (f"reserve report: as of {st['report_as_of']}, {age_text(st['report_age_s'])} old, current; "
+                  f"lowest coverage {pct(st['min_coverage_pct'])}")
+    else:
+        report = (f"reserve report: as of {st['report_as_of']}, {age_text(st['report_age_s'])} old, STALE "
+                  f"({st['report_stale_reason']}); coverage and accrued fee withheld until a new report")
+    accrued = usd(st["accrued_fee_usd"]) if current else "withheld (stale report)"
     lines = [
         f"{st['index']} at {st['address']} on {st['network']}, chain time {st['chain_time']}",
+        report,
         f"basket v{st['basket_version']}{pending}; supply {st['supply']:,.6f} shares",
         f"NAV {usd(st['nav_per_share'], 4)} per share, {usd(st['nav_total'])} in total (prices: {st['prices_source']})",
-        f"{report}; lowest coverage {pct(st['min_coverage_pct'])}",
         f"management fee: {st['fee_taken_since_launch_pct']:.4f}% of the basket since launch; "
-        f"accrued in reserves {usd(st['accrued_fee_usd'])}",
+        f"accrued in reserves {accrued}",
         "",
         table(["asset", "weight", "per share", "price", "coverage", "accrued fee"], rows),
         "",
@@ -34,8 +44,8 @@ def render_status(st: dict[str, Any]) -> str:
 
 def render_requests(rows: list[dict[str, Any]]) -> str:
     return table(["id", "side", "status", "shares", "cash", "fee", "wlp", "cancel after"],
-                 [(r["id"], r["side"], r["status"], amount(r["shares"]), amount(r["cash"]), amount(r["fee"]),
-                   r["wlp"][:10] + "…", dt.datetime.fromtimestamp(r["cancel_after"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M"))
+                 [(r["id"], r["side"], r["status"], r["exact"]["shares"], r["exact"]["cash"], r["exact"]["fee"],
+                   r["wlp"][:10] + "…", r["cancel_after_utc"])
                   for r in rows])
 
 
@@ -68,8 +78,20 @@ def render_plan(plan: Any) -> str:
 
 
 def render_report(r: Any) -> str:
-    rows = [(sym, f"{bal:,}", f"{r.required[sym]:,}", pct(r.coverage_pct[sym])) for sym, bal in r.balances.items()]
+    rows = [(sym, tokens(bal, r.decimals[sym]), tokens(r.required[sym], r.decimals[sym]), pct(r.coverage_pct[sym]))
+            for sym, bal in r.balances.items()]
+    lowest = min(r.coverage_pct.values(), default=float("inf"))
     return (f"posted reserve report #{r.nonce} for {r.index} basket v{r.version}, as of "
             f"{dt.datetime.fromtimestamp(r.as_of, dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
-            f"signed by {len(r.signers)} custodian signer(s)\n"
-            + table(["asset", "held (base units)", f"required for {r.supply:,.6f} shares", "coverage"], rows))
+            f"signed by {len(r.signers)} custodian signer(s); lowest coverage {pct(lowest)}"
+            f"{' (FORCED: below 100%)' if lowest < 100 else ''}\n"
+            + table(["asset", "held", f"required for {r.supply:,.6f} shares", "coverage"], rows))
+
+
+def render_waiting(rows: list[dict[str, Any]]) -> str:
+    """``wlp requests``: each open request, its age and what it waits for."""
+    table_rows = [(r["id"], r["index"], r["side"], r["status"], r["shares"], r["cash"], r["age"], r["waits_for"],
+                   "now" if r["cancellable_now"] else r["cancellable_from"]) for r in rows]
+    nexts = "\n".join(f"  request {r['id']}: {r['next']}" for r in rows)
+    return (table(["id", "index", "side", "status", "shares", "cash", "age", "waits for", "cancellable"], table_rows)
+            + "\n\nnext:\n" + nexts)

@@ -37,12 +37,18 @@ class Session:
     network: str
     book_file: Path | None = None  # None: keep the book in memory (the demo)
     _book: Book | None = field(default=None, repr=False)
+    start_block: int = 0  # the head when the session connected: what it sent is mined after it
+    senders: set[str] = field(default_factory=set)  # lower-case addresses of the accounts it used
+    ephemeral: bool = False  # the node was started for this process and stops with it
 
     @classmethod
     def connect(cls, project: Any, chain: Any, accounts: Any, provider: Any, *, in_memory: bool = False) -> Session:
         net = provider.network
         eco, name = net.ecosystem.name, net.name
-        return cls(project, chain, accounts, eco, name, None if in_memory else book_path(eco, name))
+        # Ape's local provider starts a node of its own unless it finds one at its host.
+        ephemeral = name == "local" and getattr(provider, "process", None) is not None
+        return cls(project, chain, accounts, eco, name, None if in_memory else book_path(eco, name),
+                   start_block=int(chain.blocks.height), ephemeral=ephemeral)
 
     # -- network -----------------------------------------------------------------------------
 
@@ -94,12 +100,16 @@ class Session:
         where = self.book_file or "the deployment"
         if book.chain_id != self.chain_id:
             raise OpsError(f"wrong network: {where} is for chain {book.chain_id}, connected to chain {self.chain_id}")
-        registry = book.protocol["registry"]
-        if not self.chain.provider.get_code(registry) or book.genesis_hash != self.genesis_hash():
+        genesis = self.genesis_hash()
+        if book.genesis_hash != genesis:
             raise OpsError(
-                f"wrong network: {where} was written on another chain (no registry at {registry} here);"
-                " on the local chain start a persistent node (`make node`) and deploy again"
+                f"wrong network: {where} was written on another chain with the same id {book.chain_id} "
+                f"(its genesis block is {_short(book.genesis_hash)}, this chain's is {_short(genesis)}): "
+                "the local node restarted? keep one node running (`make node`) and deploy again"
             )
+        registry = book.protocol["registry"]
+        if not self.chain.provider.get_code(registry):
+            raise OpsError(f"wrong network: {where} names a registry at {registry}, and this chain has no code there")
 
     # -- contracts ---------------------------------------------------------------------------
 
@@ -138,6 +148,11 @@ class Session:
         """The account behind ``--account ALIAS``; on the local chain the role's test account by default.
 
         Aliases: a keyfile alias of ``ape accounts``, or ``TEST::n`` for Ape's n-th test account."""
+        account = self._account(alias, role, offset)
+        self.senders.add(str(account.address).lower())
+        return account
+
+    def _account(self, alias: str | None, role: str, offset: int) -> Any:
         if alias is None:
             if not self.is_local:
                 raise OpsError(f"--account is required on {self.network_choice} (the {role}'s Ape account alias)")
@@ -157,13 +172,20 @@ class Session:
             return [self.account(a, "custodian") for a in aliases]
         if not self.is_local:
             raise OpsError(f"--signer is required on {self.network_choice} (one per custodian signer)")
-        return [self.accounts.test_accounts[i] for i in LOCAL_SIGNERS[:2]]
+        chosen = [self.accounts.test_accounts[i] for i in LOCAL_SIGNERS[:2]]
+        self.senders.update(str(a.address).lower() for a in chosen)
+        return chosen
 
     def address_of(self, value: str | None, role: str) -> str:
         """An address given as 0x…, an account alias, or the local role's test account."""
         if value is not None and value.startswith("0x") and len(value) == 42:
             return value
         return str(self.account(value, role).address)
+
+
+def _short(value: str) -> str:
+    value = value if value.startswith("0x") else "0x" + value
+    return value[:10] + "…"
 
 
 def iso(ts: int) -> str:

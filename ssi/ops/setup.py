@@ -36,6 +36,8 @@ class DeployParams:
     treasury: str | None = None
     cash_token: str | None = None  # required outside the local chain
     fund: float = 10_000_000.0  # local chain: mock cash minted to each WLP and PMM
+    ephemeral: bool = False  # deploy even on a node that stops with this process
+    force: bool = False  # replace a deployments file written on another chain
 
 
 @dataclass
@@ -76,7 +78,7 @@ def first_basket(methodology: str, reference: dt.date, nav_per_share: float) -> 
                        prices, basket.units, decimals, nav_per_share, basket.basket_value)
 
 
-def _existing_book(s: Session) -> Book | None:
+def _existing_book(s: Session, force: bool) -> Book | None:
     if s.book_file is None:
         return s._book
     if not s.book_file.is_file():
@@ -84,9 +86,20 @@ def _existing_book(s: Session) -> Book | None:
     try:
         return s.book
     except OpsError:
+        if s.is_local and force:
+            return None  # a restarted local node: start over, as asked
         if s.is_local:
-            return None  # a restarted local node: start over
+            raise OpsError(f"{s.book_file} was written on another chain; pass --force to replace it "
+                           "(its contracts are then forgotten)") from None
         raise
+
+
+def _check_persistent(s: Session, p: DeployParams) -> None:
+    """A deployments file records a chain that later commands reach: not one that stops with this one."""
+    if s.book_file is not None and s.ephemeral and not p.ephemeral:
+        raise OpsError("no persistent node: Ape started a throw-away anvil for this command, which stops when it "
+                       "ends; start one (`make node`, then export APE_FOUNDRY_HOST=http://127.0.0.1:8545) "
+                       "or pass --ephemeral")
 
 
 def deploy(s: Session, admin: Any, p: DeployParams) -> tuple[Book, IndexEntry, FirstBasket]:
@@ -105,7 +118,8 @@ def deploy(s: Session, admin: Any, p: DeployParams) -> tuple[Book, IndexEntry, F
         raise OpsError(f"management fee {p.management_fee} outside [0, 0.05)")
     if not s.is_local and (p.cash_token is None or p.compiler is None or not p.signers or p.treasury is None):
         raise OpsError(f"on {s.network_choice} pass --cash-token, --compiler, --signer (each) and --treasury")
-    book = _existing_book(s)
+    _check_persistent(s, p)
+    book = _existing_book(s, p.force)
     if book is not None and symbol in book.indices:
         raise OpsError(f"index {symbol} already deployed on {s.network_choice} at {book.indices[symbol].address}")
     basket = first_basket(p.methodology, p.reference, p.nav_per_share)

@@ -11,6 +11,27 @@ from ssi.ops.session import Session, iso
 from ssi.chain.protocol import WAD, required_reserve
 
 
+def report_state(s: Session, token: Any, version: int, as_of: int, now: int, max_age: int) -> tuple[str, str | None]:
+    """Whether the last report of ``version`` still describes the reserves: ``current``, ``stale`` or ``none``.
+
+    A report goes stale with age (the oracle's maximum), and as soon as a redemption is filled
+    after it: the custodian releases assets the report still counts. (Mints settled after it are
+    covered by it: settlement needs a report that counts their delivery.)"""
+    if not as_of:
+        return "none", "no reserve report for this basket"
+    if now - as_of > max_age:
+        return "stale", f"older than the oracle's maximum age of {max_age} s"
+    dep = s.deployment
+    start, stop = s.book.deploy_block, int(s.chain.blocks.height) + 1
+    reported = [int(log.block_number) for log in dep.oracle.ReserveReported.range(
+        start, stop, search_topics={"index": token.address, "basket_version": version})]
+    filled = [int(log.block_number) for log in dep.issuer.RedeemFilled.range(
+        start, stop, search_topics={"index": token.address})]
+    if reported and filled and max(filled) > max(reported):
+        return "stale", "a redemption was filled after it"
+    return "current", None
+
+
 def index_status(s: Session, symbol: str, prices: dict[str, float], prices_source: str) -> dict[str, Any]:
     entry = s.book.index(symbol)
     token = s.token(entry.symbol)
@@ -26,6 +47,8 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
     now = s.now()
     fee_reserves = [int(x) for x in dep.oracle.fee_reserves(token)]
     fee_units = dict(zip(current.symbols, fee_reserves))
+    state, reason = report_state(s, token, version, int(as_of), now, max_age)
+    current_figures = state == "current"
     assets = []
     for i, sym in enumerate(current.symbols):
         need = required_reserve(supply, up.units[sym])
@@ -34,8 +57,10 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
             "symbol": sym, "decimals": current.decimals[sym], "units_per_share": str(current.units[sym]),
             "per_share": current.units[sym] / 10 ** current.decimals[sym] / 1e18, "price": prices[sym],
             "weight": weights_of(current.units, prices, current.decimals)[sym],
-            "required": str(need), "reserve": str(held), "coverage_pct": coverage(held, need) if as_of else 0.0,
-            "accrued_fee": fee_units[sym] / 10 ** current.decimals[sym],
+            "required": str(need), "reserve": str(held),
+            "coverage_pct": coverage(held, need) if current_figures else None,
+            "accrued_fee": fee_units[sym] / 10 ** current.decimals[sym] if current_figures else None,
+            "coverage_pct_at_last_report": coverage(held, need) if as_of else None,
         })
     pending = int(dep.registry.pending_version(token))
     cash_dec = int(s.book.cash_token["decimals"])
@@ -56,10 +81,14 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
         "nav_total": nav * supply / 10**18,
         "assets": assets,
         "report_as_of": iso(as_of) if as_of else None,
+        "report_age_s": now - int(as_of) if as_of else None,
         "report_fresh": bool(as_of) and now - int(as_of) <= max_age,
-        "min_coverage_pct": min((a["coverage_pct"] for a in assets), default=0.0),
+        "report_state": state,  # current, stale or none: coverage and accrued fee only when current
+        "report_stale_reason": reason,
+        "min_coverage_pct": min((a["coverage_pct"] for a in assets), default=0.0) if current_figures else None,
         "fee_factor": factor / WAD,
         "fee_taken_since_launch_pct": (1 - factor / WAD) * 100,
-        "accrued_fee_usd": sum(fee_units[k] / 10 ** current.decimals[k] * prices[k] for k in fee_units),
+        "accrued_fee_usd": (sum(fee_units[k] / 10 ** current.decimals[k] * prices[k] for k in fee_units)
+                            if current_figures else None),
         "open_requests": open_requests,
     }

@@ -41,3 +41,14 @@ def amount(x: float) -> str:
     if abs(x) >= 1:
         return f"{x:,.6f}"
     return f"{x:.6g}"
+
+
+def tokens(base: int, decimals: int) -> str:
+    """Base units in the token's own decimals, exactly (``1234500`` at 6 decimals: ``1.2345``)."""
+    from decimal import Decimal
+
+    value = Decimal(int(base)).scaleb(-int(decimals))
+    text = f"{value:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

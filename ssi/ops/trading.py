@@ -23,7 +23,9 @@ from ssi.chain.localchain import release as local_release
 from ssi.ops.chainview import basket, find_request
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import value_per_share
+from ssi.ops.preflight import Step, call_first, send
 from ssi.ops.session import Session, iso
+from ssi.ops.tables import tokens
 from ssi.chain.protocol import STATUS, Request, quote_for, request_of, required_reserve
 
 SIDES = {"mint": MINT, "redeem": REDEEM}
@@ -72,11 +74,29 @@ def read_quote(path: str) -> QuoteFile:
         raise OpsError(f"--quote {path}: not a quote file ({exc})") from None
 
 
+def _exact_cash(shares: int, price: float, decimals: int) -> Decimal:
+    """Cash base units for ``shares`` share-wei at ``price`` per share, before rounding."""
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return Decimal(shares) * Decimal(repr(price)) * Decimal(10) ** decimals / Decimal(10**18)
+
+
 def _mul(shares: int, price: float, decimals: int, rounding: str) -> int:
     with localcontext() as ctx:
         ctx.prec = 80
-        raw = Decimal(shares) * Decimal(repr(price)) * Decimal(10) ** decimals / Decimal(10**18)
-        return int(raw.to_integral_value(rounding=rounding))
+        return int(_exact_cash(shares, price, decimals).to_integral_value(rounding=rounding))
+
+
+def check_shares(s: Session, token: Any, symbol: str, shares: int) -> None:
+    """The issuer's smallest and largest request of the index."""
+    config = s.deployment.issuer.configs(token)
+    lo, hi = int(config.min_shares), int(config.max_shares)
+    if shares < lo:
+        raise OpsError(f"{tokens(shares, 18)} shares is below the smallest request of {symbol} "
+                       f"({tokens(lo, 18)} shares)")
+    if shares > hi:
+        raise OpsError(f"{tokens(shares, 18)} shares is above the largest request of {symbol} "
+                       f"({tokens(hi, 18)} shares)")
 
 
 def make_quote(
@@ -101,13 +121,28 @@ def make_quote(
         raise OpsError(f"side must be mint or redeem, not {side!r}")
     if not bool(dep.issuer.is_pmm(token, pmm.address)):
         raise OpsError(f"account {pmm.address} is not a PMM of {entry.symbol}")
+    if not bool(dep.issuer.is_wlp(token, wlp)):
+        raise OpsError(f"{wlp} is not a WLP of {entry.symbol}: the issuer would refuse its request")
     if shares <= 0:
         raise OpsError("shares must be positive")
+    check_shares(s, token, entry.symbol, shares)
+    if not 0 <= spread_bps < 10_000:
+        raise OpsError(f"--spread-bps {spread_bps:g}: must be at least 0 and below 10000")
+    if ttl <= 0:
+        raise OpsError(f"--ttl {ttl}: must be a positive number of seconds")
+    if nonce is not None and not 0 <= nonce < 2**256:
+        raise OpsError(f"--nonce {nonce}: must be between 0 and 2**256 - 1")
     current = basket(s, token, int(dep.registry.version(token)))
     nav = value_per_share(current.units, prices, current.decimals)
     sign = 1 if side == "mint" else -1
     per_share = nav * (1 + sign * spread_bps / 10_000)
-    cash = _mul(shares, per_share, int(s.book.cash_token["decimals"]), ROUND_CEILING if side == "mint" else ROUND_FLOOR)
+    cash_decimals = int(s.book.cash_token["decimals"])
+    exact = _exact_cash(shares, per_share, cash_decimals)
+    if exact < 1:
+        unit = s.book.cash_token["symbol"]
+        raise OpsError(f"the quote's cash, {exact.scaleb(-cash_decimals):.3g} {unit}, is below the precision of "
+                       f"{unit} ({tokens(1, cash_decimals)}): quote more shares")
+    cash = _mul(shares, per_share, cash_decimals, ROUND_CEILING if side == "mint" else ROUND_FLOOR)
     if nonce is None:
         nonce = secrets.randbits(63)
     if bool(dep.issuer.nonce_used(pmm.address, nonce)):
@@ -147,45 +182,59 @@ def _check_quote(s: Session, qf: QuoteFile, account: Any, side: int) -> tuple[An
     return entry, token
 
 
-def _fund_check(what: str, token: Any, owner: Any, spender: str, need: int, approve: bool, decimals: int, unit: str) -> None:
-    """Balance and allowance of ``owner`` for ``need``; approves it when asked, else refuses."""
+def _funding(what: str, token: Any, owner: Any, spender: str, need: int, approve: bool, decimals: int,
+             unit: str) -> list[Step]:
+    """Balance and allowance of ``owner`` for ``need``: the approval to send first (if asked), else a refusal."""
     have = int(token.balanceOf(owner.address))
     if have < need:
         raise OpsError(f"insufficient {unit} balance for {what}: have {have / 10**decimals:,.6f}, "
                        f"need {need / 10**decimals:,.6f}")
     allowed = int(token.allowance(owner.address, spender))
-    if allowed < need:
-        if not approve:
-            raise OpsError(f"insufficient {unit} allowance for the issuer: {allowed / 10**decimals:,.6f} approved, "
-                           f"{need / 10**decimals:,.6f} needed (pass --approve)")
-        token.approve(spender, need, sender=owner)
+    if allowed >= need:
+        return []
+    if not approve:
+        raise OpsError(f"insufficient {unit} allowance for the issuer: {allowed / 10**decimals:,.6f} approved, "
+                       f"{need / 10**decimals:,.6f} needed (pass --approve)")
+    return [Step("approve", token.approve, (spender, need), owner)]
+
+
+def _check_request_quote(s: Session, qf: QuoteFile, token: Any, symbol: str, max_fee: int | None, fee: int) -> None:
+    """What the issuer checks of a quote beyond :func:`_check_quote`: size, cash token, fee."""
+    q = qf.quote
+    check_shares(s, token, symbol, q.shares)
+    configured = str(s.deployment.issuer.configs(token).cash_token)
+    if q.cash_token.lower() != configured.lower():
+        raise OpsError(f"the quote pays in {q.cash_token}, {symbol} settles in {configured}")
+    if q.cash == 0:
+        raise OpsError("the quote's cash is zero")
+    if max_fee is not None and fee > max_fee:
+        raise OpsError(f"fee {tokens(fee, int(s.book.cash_token['decimals']))} {s.book.cash_token['symbol']} "
+                       f"above --max-fee {tokens(max_fee, int(s.book.cash_token['decimals']))}")
 
 
 def request_mint(s: Session, wlp: Any, qf: QuoteFile, *, approve: bool = False, max_fee: int | None = None) -> Request:
     entry, token = _check_quote(s, qf, wlp, MINT)
     dep = s.deployment
     fee = int(dep.issuer.creation_fee(token, qf.quote.cash))
-    if max_fee is not None and fee > max_fee:
-        raise OpsError(f"creation fee {fee} above --max-fee {max_fee}")
-    cash = s.cash()
+    _check_request_quote(s, qf, token, entry.symbol, max_fee, fee)
     decimals = int(s.book.cash_token["decimals"])
-    _fund_check("the mint", cash, wlp, str(dep.issuer.address), qf.quote.cash + fee, approve, decimals,
-                s.book.cash_token["symbol"])
-    receipt = call_or_refuse("request mint", dep.issuer.request_mint, qf.quote.as_tuple(), qf.signature,
-                             fee if max_fee is None else max_fee, sender=wlp)
-    return request_of(receipt, dep)
+    steps = _funding("the mint", s.cash(), wlp, str(dep.issuer.address), qf.quote.cash + fee, approve, decimals,
+                     s.book.cash_token["symbol"])
+    steps.append(Step("request mint", dep.issuer.request_mint,
+                      (qf.quote.as_tuple(), qf.signature, fee if max_fee is None else max_fee), wlp))
+    return request_of(send(steps, s.chain.provider)[-1], dep)
 
 
 def request_redeem(s: Session, wlp: Any, qf: QuoteFile, *, approve: bool = False, max_fee: int | None = None) -> Request:
     entry, token = _check_quote(s, qf, wlp, REDEEM)
     dep = s.deployment
     fee = int(dep.issuer.redemption_fee(token, qf.quote.cash))
-    if max_fee is not None and fee > max_fee:
-        raise OpsError(f"redemption fee {fee} above --max-fee {max_fee}")
-    _fund_check("the redemption", token, wlp, str(dep.issuer.address), qf.quote.shares, approve, 18, entry.symbol)
-    receipt = call_or_refuse("request redeem", dep.issuer.request_redeem, qf.quote.as_tuple(), qf.signature,
-                             fee if max_fee is None else max_fee, sender=wlp)
-    return request_of(receipt, dep)
+    _check_request_quote(s, qf, token, entry.symbol, max_fee, fee)
+    steps = _funding("the redemption", token, wlp, str(dep.issuer.address), qf.quote.shares, approve, 18,
+                     entry.symbol)
+    steps.append(Step("request redeem", dep.issuer.request_redeem,
+                      (qf.quote.as_tuple(), qf.signature, fee if max_fee is None else max_fee), wlp))
+    return request_of(send(steps, s.chain.provider)[-1], dep)
 
 
 def _request(s: Session, request_id: int, *, side: int | None = None, statuses: tuple[str, ...] = ("open",)) -> tuple[Request, str]:
@@ -216,9 +265,10 @@ def deliver(s: Session, pmm: Any, request_id: int, reference: str = "", *, move_
     amounts = {sym: required_reserve(r.shares, u) for sym, u in current.units.items()}
     if move_assets is None:
         move_assets = s.is_local
+    ref = keccak(text=reference or f"request {r.id}")
+    call_first("deliver", dep.issuer.deliver_mint, r.as_tuple(), ref, sender=pmm)  # before any asset moves
     if move_assets:
         local_deliver(s.mock_assets(), pmm, s.custodian_wallet(), amounts)
-    ref = keccak(text=reference or f"request {r.id}")
     call_or_refuse("deliver", dep.issuer.deliver_mint, r.as_tuple(), ref, sender=pmm)
     return amounts
 
@@ -243,9 +293,10 @@ def fill(s: Session, pmm: Any, request_id: int, *, approve: bool = False, releas
     _check_pmm(r, pmm)
     dep = s.deployment
     decimals = int(s.book.cash_token["decimals"])
-    _fund_check("the fill", s.cash(), pmm, str(dep.issuer.address), r.cash, approve, decimals,
-                s.book.cash_token["symbol"])
-    receipt = call_or_refuse("fill", dep.issuer.fill_redeem, r.as_tuple(), sender=pmm)
+    steps = _funding("the fill", s.cash(), pmm, str(dep.issuer.address), r.cash, approve, decimals,
+                     s.book.cash_token["symbol"])
+    steps.append(Step("fill", dep.issuer.fill_redeem, (r.as_tuple(),), pmm))
+    receipt = send(steps, s.chain.provider)[-1]
     filled = receipt.decode_logs(dep.issuer.RedeemFilled)[0]
     token = s.project.IndexToken.at(r.index)
     view = basket(s, token, int(filled.basket_version))

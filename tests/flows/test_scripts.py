@@ -64,7 +64,7 @@ def book_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deployed(book_dir, chain):
-    out = json.loads(run("deploy", "--json").stdout)
+    out = json.loads(run("deploy", "--json", "--ephemeral").stdout)
     return out
 
 
@@ -109,7 +109,7 @@ def test_deploy__records_mag7_with_the_methodology_basket(deployed, ops):
 
 
 def test_deploy__twice__refuses(deployed):
-    assert refused("deploy") == f"error: index MAG7.ssi already deployed on ethereum:local at {deployed['address']}"
+    assert refused("deploy", "--ephemeral") == f"error: index MAG7.ssi already deployed on ethereum:local at {deployed['address']}"
 
 
 def test_index_status__fresh_index__nav_at_reference_prices(deployed):
