@@ -23,11 +23,14 @@
      Baskets are stored in *normalised* units (units / factor at announcement);
      the units holders own at any time are normalised units * factor(now).
      What the factor takes from holders is paid to the treasury in new index
-     shares: the Issuer calls `accrue` (which persists the factor) and mints
-     floor(supply * (old - new) / new) shares, so that (supply + fee shares) *
-     units(new) never exceeds supply * units(old). The fee is therefore a
-     claim inside the supply, never a surplus that could back new shares;
-     fee shares owed but not yet minted are counted in every backing check.
+     shares. A reference factor records how far the fee has been paid: fee
+     shares owed = supply * (reference - factor) / factor. `accrue` (through
+     the Issuer's `accrue_fee`) mints them and sets reference = factor, so
+     that (supply + fee shares) * units(now) never exceeds supply *
+     units(reference). A mint settlement `carry_fee`s instead: it keeps the
+     shares owed unchanged for the larger supply without minting (cheaper,
+     and exact). The fee is therefore a claim, never a surplus that could
+     back new shares; fee shares owed are counted in every backing check.
 
      Storage: one slot per basket asset, packed as
      (asset number << 240) | normalised units, where the asset number is the
@@ -76,8 +79,8 @@ UNIT_SCALE: constant(uint256) = 10**18
 YEAR: constant(uint256) = 31_557_600
 # @dev Units must fit below the asset number in a packed slot.
 UNITS_LIMIT: constant(uint256) = 2**240
-# @dev Mask of the low 128 bits of a packed slot.
-LOW_128: constant(uint256) = 2**128 - 1
+# @dev Mask of the low 96 bits of a packed slot.
+LOW_96: constant(uint256) = 2**96 - 1
 # @dev Longest allowed notice period, so that an owner cannot freeze rebalances.
 MAX_NOTICE: constant(uint256) = 90 * 86400
 
@@ -123,7 +126,8 @@ effective_at: public(HashMap[address, uint256])
 basket_hash: public(HashMap[address, HashMap[uint256, bytes32]])
 # @dev Per index and version: packed basket entries (normalised units).
 _baskets: HashMap[address, HashMap[uint256, DynArray[uint256, MAX_ASSETS]]]
-# @dev Per index: (time persisted << 128) | fee factor (WAD), one slot.
+# @dev Per index, one slot: (time persisted << 192) | (fee factor << 96) | minted-through
+# reference factor. Both factors are WADs at most 1e18 < 2**96.
 _fee: HashMap[address, uint256]
 # @dev Per index: management fee rate (continuous, per year, WAD).
 fee_rate: public(HashMap[address, uint256])
@@ -200,11 +204,12 @@ event BasketActivated:
     report_nonce: uint256
 
 
-# @dev Emitted when the fee factor is persisted.
+# @dev Emitted when the fee factor is persisted; `reference_factor` is the
+# factor through which fee shares are minted or carried.
 event FeeAccrued:
     index: indexed(address)
     fee_factor: uint256
-    elapsed: uint256
+    reference_factor: uint256
 
 
 # @dev Emitted when the management fee rate changes.
@@ -332,7 +337,7 @@ def register_index(
     self.version[index] = 1
     self.last_version[index] = 1
     self.compiler[index] = compiler
-    self._fee[index] = (block.timestamp << 128) | WAD
+    self._fee[index] = self._pack_fee(WAD, WAD)
     self.fee_rate[index] = fee_rate
     log IndexRegistered(
         index=index, compiler=compiler, asset_ids=asset_ids, units=units, fee_rate=fee_rate, basket_hash=basket_hash_
@@ -364,7 +369,7 @@ def set_fee_rate(index: address, fee_rate: uint256):
     assert msg.sender == self.issuer, "registry: not issuer"
     self._check_index(index)
     assert fee_rate <= max_fee_rate, "registry: fee rate above cap"
-    assert self._fee[index] >> 128 == block.timestamp, "registry: accrue first"
+    assert self._fee[index] >> 192 == block.timestamp, "registry: accrue first"
     self.fee_rate[index] = fee_rate
     log FeeRateSet(index=index, fee_rate=fee_rate)
 
@@ -470,8 +475,42 @@ def accrue(index: address) -> (uint256, uint256):
     """
     assert msg.sender == self.issuer, "registry: not issuer"
     self._check_index(index)
-    old: uint256 = self._fee[index] & LOW_128
-    return old, self._accrue(index)
+    reference: uint256 = self._fee[index] & LOW_96
+    factor: uint256 = self._fee_factor(index)
+    if factor != reference or self._fee[index] >> 192 != block.timestamp:
+        self._fee[index] = self._pack_fee(factor, factor)
+        log FeeAccrued(index=index, fee_factor=factor, reference_factor=factor)
+    return reference, factor
+
+
+@external
+def carry_fee(index: address, supply: uint256, new_supply: uint256) -> uint256:
+    """
+    @notice Keeps the fee shares owed to the treasury unchanged across a supply
+            change, without minting them. Issuer only (mint settlement).
+    @dev Owed = supply * (reference - factor) / factor. With the factor
+         persisted now, the new reference is factor + floor(supply *
+         (reference - factor) / new_supply): rounded down, so the shares owed
+         never grow (holders' favour). A supply increase can only lower the
+         reference, which therefore stays below 2**96.
+    @param index The index token.
+    @param supply Supply before the change.
+    @param new_supply Supply after the change (at least `supply`).
+    @return The fee shares owed before (and after) the change.
+    """
+    assert msg.sender == self.issuer, "registry: not issuer"
+    assert new_supply >= supply and new_supply != 0, "registry: bad supply"
+    reference: uint256 = self._fee[index] & LOW_96
+    factor: uint256 = self._fee_factor(index)
+    owed: uint256 = 0
+    if reference > factor:
+        owed = math._mul_div(supply, reference - factor, factor, False)
+        reference = factor + math._mul_div(supply, reference - factor, new_supply, False)
+    else:
+        reference = factor
+    self._fee[index] = self._pack_fee(factor, reference)
+    log FeeAccrued(index=index, fee_factor=factor, reference_factor=reference)
+    return owed
 
 
 # ---------------------------------------------------------------- views ----
@@ -485,7 +524,19 @@ def fee_factor(index: address) -> uint256:
     @param index The index token.
     @return The factor.
     """
-    return self._fee[index] & LOW_128
+    return (self._fee[index] >> 96) & LOW_96
+
+
+@external
+@view
+def fee_reference(index: address) -> uint256:
+    """
+    @notice The factor through which fee shares have been minted or carried
+            (WAD): fee shares owed = supply * (reference - factor now) / factor now.
+    @param index The index token.
+    @return The reference factor.
+    """
+    return self._fee[index] & LOW_96
 
 
 @external
@@ -496,7 +547,7 @@ def fee_updated_at(index: address) -> uint256:
     @param index The index token.
     @return Unix time.
     """
-    return self._fee[index] >> 128
+    return self._fee[index] >> 192
 
 
 @external
@@ -505,7 +556,7 @@ def fee_updated_at(index: address) -> uint256:
 def pending_fee_shares(index: address) -> uint256:
     """
     @notice Fee shares the treasury is owed and that are not minted yet:
-            floor(supply * (persisted - now) / now) for the factors.
+            floor(supply * (reference - now) / now) for the factors.
     @dev Rounded down, as the Issuer mints them (holders keep the remainder).
     @param index The index token.
     @return Share-wei.
@@ -619,8 +670,8 @@ def _fee_factor(index: address) -> uint256:
          never more than the rate says: holders keep at least their share).
     """
     fee: uint256 = self._fee[index]
-    factor: uint256 = fee & LOW_128
-    elapsed: uint256 = block.timestamp - (fee >> 128)
+    factor: uint256 = (fee >> 96) & LOW_96
+    elapsed: uint256 = block.timestamp - (fee >> 192)
     rate: uint256 = self.fee_rate[index]
     if elapsed == 0 or rate == 0:
         return factor
@@ -631,19 +682,12 @@ def _fee_factor(index: address) -> uint256:
 
 
 @internal
-def _accrue(index: address) -> uint256:
+@view
+def _pack_fee(factor: uint256, reference: uint256) -> uint256:
     """
-    @dev Persists the current fee factor (one slot) and returns it. Nothing is
-         written when no time has passed.
+    @dev One slot: time << 192 | factor << 96 | reference.
     """
-    elapsed: uint256 = block.timestamp - (self._fee[index] >> 128)
-    factor: uint256 = self._fee_factor(index)
-    if elapsed == 0:
-        return factor
-    # The factor is at most WAD < 2**128 and a timestamp fits above it.
-    self._fee[index] = (block.timestamp << 128) | factor
-    log FeeAccrued(index=index, fee_factor=factor, elapsed=elapsed)
-    return factor
+    return (block.timestamp << 192) | (factor << 96) | reference
 
 
 @internal
@@ -652,11 +696,11 @@ def _pending_fee_shares(index: address, supply: uint256) -> uint256:
     """
     @dev floor(supply * (persisted - now) / now): fee shares owed, not minted.
     """
-    old: uint256 = self._fee[index] & LOW_128
-    new: uint256 = self._fee_factor(index)
-    if new >= old:
+    reference: uint256 = self._fee[index] & LOW_96
+    factor: uint256 = self._fee_factor(index)
+    if factor >= reference:
         return 0
-    return math._mul_div(supply, old - new, new, False)
+    return math._mul_div(supply, reference - factor, factor, False)
 
 
 @internal

@@ -395,6 +395,9 @@ def register_index(
     assert self.configs[index].cash_token == empty(address), "issuer: index exists"
     assert cash_token != empty(address), "issuer: zero address"
     self._configure(index, cash_token, treasury, creation_fee_bps, redemption_fee_bps, request_timeout, min_shares, max_shares)
+    # The index's last outflow starts at its creation: no report from before it counts.
+    # (It also keeps the slot non-zero, so the first delivery does not pay for a new slot.)
+    self._flows[index] = block.timestamp << 192
     for account: address in wlps:
         self._set_wlp(index, account, True)
     for account: address in pmms:
@@ -571,8 +574,9 @@ def settle_mint(request: Request):
             to the treasury. Anyone, paused or not, once the current basket's
             last reserve report is fresh, dated at or after both this
             delivery and the index's last outflow, and covers every claim.
-    @dev Claims = supply (after minting the fee shares due) + shares of all
-         delivered unsettled mints, this one included. Backing: balance >=
+    @dev Claims = supply + fee shares owed to the treasury (carried, not
+         minted, across this mint) + shares of all delivered unsettled
+         mints, this one included. Backing: balance >=
          ceil(claims * units / 1e36) with units rounded up; both roundings
          are the protocol's favour.
     @param request The mint request.
@@ -581,11 +585,13 @@ def settle_mint(request: Request):
     assert request.side == MINT, "issuer: not a mint"
     assert state & 255 == convert(DELIVERED, uint256), "issuer: not delivered"
     index: address = request.index
-    self._accrue_fee(index)
+    supply: uint256 = staticcall IIndexToken(index).totalSupply()
+    # The fee shares owed stay owed (not minted here) for the larger supply.
+    fee_owed: uint256 = extcall IBasketRegistry(registry).carry_fee(index, supply, supply + request.shares)
     flows: uint256 = self._flows[index]
     not_before: uint256 = max(state >> 8, flows >> 192)
     version: uint256 = staticcall IBasketRegistry(registry).version(index)
-    claims: uint256 = staticcall IIndexToken(index).totalSupply() + (flows & LOW_192)
+    claims: uint256 = supply + fee_owed + (flows & LOW_192)
     # Reverts with the oracle's reason (no report, stale, predates flows, reserves short).
     report_nonce: uint256 = staticcall IReserveOracle(oracle).check_backing(index, version, claims, not_before)
     self._state[request.id] = convert(SETTLED, uint256) | (state >> 8 << 8)

@@ -637,10 +637,9 @@ def build_local_venue(
         compiler=admin.address, signers=[s.address for s in roles.signers], threshold=threshold,
         cash_token=cash.address, treasury=roles.treasury.address,
         creation_fee_bps=creation_fee_bps, redemption_fee_bps=redemption_fee_bps,
+        wlps=[roles.wlp.address], pmms=[roles.pmm.address],
     )
     token = create_index(project, deployment, admin, spec)
-    deployment.issuer.set_wlp(token, roles.wlp, True, sender=admin)
-    deployment.issuer.set_pmm(token, roles.pmm, True, sender=admin)
     assets = deploy_mock_assets(project, admin, decimals.items())
     pool = project.ConstantProductPool.deploy(token, cash, pool_fee_bps, sender=admin)
 

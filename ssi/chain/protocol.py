@@ -297,3 +297,40 @@ def basket_hash(index: str, version: int, asset_ids: Sequence[bytes], units: Seq
             [to_checksum_address(index), version, [bytes(a) for a in asset_ids], [int(u) for u in units]],
         )
     )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The arguments of ``ReserveOracle.check_backing`` for one supply increase: the basket
+    version, the share-wei the reserves must cover (supply + fee shares owed + delivered unsettled
+    mints) and the earliest as-of time the report may have (the mint's delivery, the index's last
+    outflow)."""
+
+    index: str
+    version: int
+    claims: int
+    not_before: int
+
+    def args(self) -> tuple[str, int, int, int]:
+        return (self.index, self.version, self.claims, self.not_before)
+
+
+def claims_of(deployment: Deployment, token: Any) -> int:
+    """Share-wei the custodian's reserves must cover now (the Issuer's ``claims`` view)."""
+    return int(deployment.issuer.claims(token))
+
+
+def settle_gate(deployment: Deployment, token: Any, request: Request) -> Gate:
+    """What settling a delivered mint is checked against (before the fee shares are minted: the
+    claims are the same, since minting them moves them from 'owed' into the supply)."""
+    pending, last_outflow = (int(x) for x in deployment.issuer.flows(token))
+    delivered_at = int(deployment.issuer.delivered_at(request.id))
+    version = int(deployment.registry.version(token))
+    return Gate(str(token.address), version, claims_of(deployment, token), max(delivered_at, last_outflow))
+
+
+def activate_gate(deployment: Deployment, token: Any) -> Gate:
+    """What activating the pending basket is checked against."""
+    _, last_outflow = (int(x) for x in deployment.issuer.flows(token))
+    pending = int(deployment.registry.pending_version(token))
+    return Gate(str(token.address), pending, claims_of(deployment, token), last_outflow)

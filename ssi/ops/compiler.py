@@ -13,7 +13,7 @@ from ssi.ops.chainview import basket
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import bundled_market, load_prices, prices_at, value_per_share, weights_of
 from ssi.ops.session import Session, iso
-from ssi.chain.protocol import asset_id
+from ssi.chain.protocol import activate_gate, asset_id
 
 DEFAULT_TOLERANCE_BPS = 1.0
 # Extra seconds on top of the notice period, so the announcement is not too short when mined.
@@ -193,7 +193,7 @@ def activate(s: Session, account: Any, symbol: str) -> int:
         raise OpsError(f"basket version {pending} of {entry.symbol} is not due until {iso(due)} (in {due - now} s)")
     if bool(dep.registry.paused()):
         raise OpsError("the registry is paused by the guardian")
-    supply = int(token.totalSupply())
-    call_or_refuse(f"basket version {pending} not backed", dep.oracle.check_backing, token, pending, supply)
+    gate = activate_gate(dep, token)
+    call_or_refuse(f"basket version {pending} not backed", dep.oracle.check_backing, *gate.args())
     call_or_refuse("activate", dep.registry.activate, token, sender=account)
     return pending

@@ -9,11 +9,11 @@ from typing import Any
 
 from ssi.chain.eip712 import ApeSigner
 from ssi.chain.localchain import custodian_holdings
-from ssi.ops.chainview import all_requests, basket
+from ssi.ops.chainview import basket
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.preflight import with_calls_only
 from ssi.ops.session import Session, iso
-from ssi.chain.protocol import post_report, required_reserve
+from ssi.chain.protocol import claims_of, post_report, required_reserve
 
 
 @dataclass
@@ -111,8 +111,8 @@ def report(
     if bool(dep.oracle.paused()):
         raise OpsError("the reserve oracle is paused by the guardian")
     nonce = int(dep.oracle.next_nonce(token))
-    supply = int(token.totalSupply()) + sum(
-        r.shares for r, st in all_requests(s, entry.address) if st == "delivered" and r.side == 0)
+    # Every claim on the reserves: supply, fee shares owed to the treasury, delivered mints.
+    supply = claims_of(dep, token)
     required = {sym: required_reserve(supply, u) for sym, u in view.units.items()}
     bal = dict(zip(view.symbols, balances))
     short = {k: coverage(bal[k], required[k]) for k in bal if bal[k] < required[k]}

@@ -129,10 +129,13 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
     compiler.activate(s, comp, sym)
     log.info(f"basket v{int(s.deployment.registry.version(token))} is current")
 
-    log("management fee accrues (anyone persists it)")
-    s.deployment.registry.accrue_fee(token, sender=admin)
+    log("management fee accrues: anyone mints it to the treasury as index shares")
+    fee_receipt = s.deployment.issuer.accrue_fee(token, sender=admin)
+    fee_events = fee_receipt.decode_logs(s.deployment.issuer.FeeSharesMinted)
+    fee_shares = int(fee_events[0].shares) if fee_events else 0
     factor = int(s.deployment.registry.current_fee_factor(token)) / 1e18
-    log.info(f"fee factor {factor:.8f}: holders' units shrank by {(1 - factor) * 100:.4f}% since launch")
+    log.info(f"fee factor {factor:.8f}: units per share shrank by {(1 - factor) * 100:.4f}% since launch; "
+             f"{fee_shares / 1e18:,.6f} fee shares minted to the treasury")
 
     log(f"WLP redeems {st.redeem_shares:,.0f} shares")
     qf = quote("redeem", st.redeem_shares, st.redeem_prices)
@@ -156,7 +159,8 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         "min_coverage_pct": status["min_coverage_pct"],
         "coverage_pct": {a["symbol"]: a["coverage_pct"] for a in status["assets"]},
         "creation_redemption_fees_usdc": fees_cash,
-        "management_fee_accrued_usd": status["accrued_fee_usd"],
+        "management_fee_shares": fee_shares / 1e18,
+        "management_fee_owed_shares": status["fee_shares_owed"],
         "fee_taken_pct": status["fee_taken_since_launch_pct"],
         "open_requests": len(status["open_requests"]),
         "seconds": time.monotonic() - log.started,
@@ -171,8 +175,8 @@ def run(project: Any, chain: Any, accounts: Any, provider: Any, echo: Callable[[
         ("reserve coverage", "lowest " + pct(summary["min_coverage_pct"]) + " (" + ", ".join(
             f"{k} {pct(v)}" for k, v in summary["coverage_pct"].items()) + ")"),
         ("creation + redemption fees", f"{summary['creation_redemption_fees_usdc']:,.2f} USDC to the treasury"),
-        ("management fee", f"{usd(summary['management_fee_accrued_usd'])} accrued in reserves "
-                           f"({summary['fee_taken_pct']:.4f}% of the basket)"),
+        ("management fee", f"{summary['management_fee_shares']:,.6f} shares minted to the treasury "
+                           f"({summary['fee_taken_pct']:.4f}% of a share's basket since launch)"),
         ("open requests", str(summary["open_requests"])),
         ("run time", f"{summary['seconds']:.1f} s"),
     ], title="Summary"))

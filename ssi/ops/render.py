@@ -12,27 +12,27 @@ from ssi.ops.waiting import age_text
 def render_status(st: dict[str, Any]) -> str:
     current = st["report_state"] == "current"
     rows = [(a["symbol"], pct(a["weight"] * 100), amount(a["per_share"]), usd(a["price"], 4),
-             pct(a["coverage_pct"]) if current else "stale", amount(a["accrued_fee"]) if current else "stale")
+             pct(a["coverage_pct"]) if current else "stale")
             for a in st["assets"]]
     pending = f", pending v{st['pending_version']} from {st['pending_effective_at']}" if st["pending_version"] else ""
     if st["report_as_of"] is None:
-        report = "reserve report: none for this basket; coverage and accrued fee unknown"
+        report = "reserve report: none for this basket; coverage unknown"
     elif current:
         report = (f"reserve report: as of {st['report_as_of']}, {age_text(st['report_age_s'])} old, current; "
                   f"lowest coverage {pct(st['min_coverage_pct'])}")
     else:
         report = (f"reserve report: as of {st['report_as_of']}, {age_text(st['report_age_s'])} old, STALE "
-                  f"({st['report_stale_reason']}); coverage and accrued fee withheld until a new report")
-    accrued = usd(st["accrued_fee_usd"]) if current else "withheld (stale report)"
+                  f"({st['report_stale_reason']}); coverage withheld until a new report")
     lines = [
         f"{st['index']} at {st['address']} on {st['network']}, chain time {st['chain_time']}",
         report,
         f"basket v{st['basket_version']}{pending}; supply {st['supply']:,.6f} shares",
         f"NAV {usd(st['nav_per_share'], 4)} per share, {usd(st['nav_total'])} in total (prices: {st['prices_source']})",
-        f"management fee: {st['fee_taken_since_launch_pct']:.4f}% of the basket since launch; "
-        f"accrued in reserves {accrued}",
+        f"management fee: {st['fee_taken_since_launch_pct']:.4f}% of a share's basket since launch, paid in shares; "
+        f"{st['fee_shares_owed']:,.6f} shares ({usd(st['fee_owed_usd'])}) owed to the treasury, not yet minted",
+        f"claims on the reserves: {st['claims']:,.6f} shares (supply + fee shares owed + delivered mints)",
         "",
-        table(["asset", "weight", "per share", "price", "coverage", "accrued fee"], rows),
+        table(["asset", "weight", "per share", "price", "coverage"], rows),
         "",
     ]
     if st["open_requests"]:

@@ -123,6 +123,7 @@ class Session:
             factory=self.project.Factory.at(p["factory"]),
             token_implementation=p["token_implementation"],
             chain_id=self.chain_id,
+            timelock=self.project.Timelock.at(p["timelock"]) if p.get("timelock") else None,
         )
 
     def token(self, symbol: str) -> Any:

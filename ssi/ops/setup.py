@@ -161,13 +161,9 @@ def deploy(s: Session, admin: Any, p: DeployParams) -> tuple[Book, IndexEntry, F
         compiler=compiler, signers=signers, threshold=p.threshold, cash_token=book.cash_token["address"],
         treasury=treasury, management_fee_rate=fee_rate_from_annual(p.management_fee),
         creation_fee_bps=p.creation_fee_bps, redemption_fee_bps=p.redemption_fee_bps,
-        request_timeout=p.request_timeout,
+        request_timeout=p.request_timeout, wlps=wlps, pmms=pmms,
     )
     token = call_or_refuse("create index", create_index, s.project, dep, admin, spec)
-    for w in wlps:
-        dep.issuer.set_wlp(token, w, True, sender=admin)
-    for m in pmms:
-        dep.issuer.set_pmm(token, m, True, sender=admin)
     if s.is_local and p.fund > 0:
         cash_token = s.cash()
         for who in set(wlps + pmms):

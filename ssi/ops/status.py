@@ -1,4 +1,4 @@
-"""``index status``: basket, supply, NAV at given prices, reserve coverage, accrued fee, open requests."""
+"""``index status``: basket, supply, NAV at given prices, reserve coverage of every claim, fee owed, open requests."""
 
 from __future__ import annotations
 
@@ -45,13 +45,14 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
     balances = [int(b) for b in balances]
     max_age = int(dep.oracle.max_report_age())
     now = s.now()
-    fee_reserves = [int(x) for x in dep.oracle.fee_reserves(token)]
-    fee_units = dict(zip(current.symbols, fee_reserves))
+    # The fee is paid in index shares to the treasury; what is owed and not yet minted is a claim.
+    fee_owed_shares = int(dep.registry.pending_fee_shares(token))
+    claims = int(dep.issuer.claims(token))
     state, reason = report_state(s, token, version, int(as_of), now, max_age)
     current_figures = state == "current"
     assets = []
     for i, sym in enumerate(current.symbols):
-        need = required_reserve(supply, up.units[sym])
+        need = required_reserve(claims, up.units[sym])
         held = balances[i] if i < len(balances) else 0
         assets.append({
             "symbol": sym, "decimals": current.decimals[sym], "units_per_share": str(current.units[sym]),
@@ -59,7 +60,6 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
             "weight": weights_of(current.units, prices, current.decimals)[sym],
             "required": str(need), "reserve": str(held),
             "coverage_pct": coverage(held, need) if current_figures else None,
-            "accrued_fee": fee_units[sym] / 10 ** current.decimals[sym] if current_figures else None,
             "coverage_pct_at_last_report": coverage(held, need) if as_of else None,
         })
     pending = int(dep.registry.pending_version(token))
@@ -88,7 +88,8 @@ def index_status(s: Session, symbol: str, prices: dict[str, float], prices_sourc
         "min_coverage_pct": min((a["coverage_pct"] for a in assets), default=0.0) if current_figures else None,
         "fee_factor": factor / WAD,
         "fee_taken_since_launch_pct": (1 - factor / WAD) * 100,
-        "accrued_fee_usd": (sum(fee_units[k] / 10 ** current.decimals[k] * prices[k] for k in fee_units)
-                            if current_figures else None),
+        "claims": claims / 10**18,
+        "fee_shares_owed": fee_owed_shares / 10**18,
+        "fee_owed_usd": fee_owed_shares / 10**18 * nav,
         "open_requests": open_requests,
     }

@@ -26,7 +26,7 @@ from ssi.ops.market import value_per_share
 from ssi.ops.preflight import Step, call_first, send
 from ssi.ops.session import Session, iso
 from ssi.ops.tables import tokens
-from ssi.chain.protocol import STATUS, Request, quote_for, request_of, required_reserve
+from ssi.chain.protocol import STATUS, Request, claims_of, quote_for, request_of, required_reserve, settle_gate
 
 SIDES = {"mint": MINT, "redeem": REDEEM}
 
@@ -277,12 +277,9 @@ def settle(s: Session, account: Any, request_id: int) -> Request:
     """Settle a delivered mint once the last reserve report covers the supply after it."""
     r, _ = _request(s, request_id, side=MINT, statuses=("delivered",))
     dep = s.deployment
-    if bool(dep.issuer.paused()):
-        raise OpsError("the issuer is paused by the guardian")
     token = s.project.IndexToken.at(r.index)
-    version = int(dep.registry.version(token))
-    supply = int(token.totalSupply())
-    call_or_refuse(f"request {r.id} cannot settle yet", dep.oracle.check_backing, token, version, supply + r.shares)
+    gate = settle_gate(dep, token, r)
+    call_or_refuse(f"request {r.id} cannot settle yet", dep.oracle.check_backing, *gate.args())
     call_or_refuse("settle", dep.issuer.settle_mint, r.as_tuple(), sender=account)
     return r
 
@@ -320,8 +317,10 @@ def cancel(s: Session, wlp: Any, request_id: int) -> Request:
     if r.wlp.lower() != str(wlp.address).lower():
         raise OpsError(f"request {r.id} belongs to WLP {r.wlp}, not account {wlp.address}")
     now = s.next_timestamp()
-    if now < r.cancel_after:
-        raise OpsError(f"request {r.id} can be cancelled from {iso(r.cancel_after)} (in {r.cancel_after - now} s)")
+    status = STATUS[int(s.deployment.issuer.request_status(r.id))]
+    if now < r.cancel_after and not (status == "open" and now > r.deadline):
+        opens = min(r.cancel_after, r.deadline + 1) if status == "open" else r.cancel_after
+        raise OpsError(f"request {r.id} can be cancelled from {iso(opens)} (in {opens - now} s)")
     call_or_refuse("cancel", s.deployment.issuer.cancel, r.as_tuple(), sender=wlp)
     return r
 
@@ -329,9 +328,9 @@ def cancel(s: Session, wlp: Any, request_id: int) -> Request:
 def trade_to_pending(s: Session, pmm: Any, symbol: str) -> dict[str, int]:
     """Local chain: the PMM's rebalance trades, so the custodian holds the pending basket for the supply.
 
-    For every asset the change is required(new) - required(old), units rounded up: buys are
-    delivered by the PMM, sells released to it by the custodian; any surplus (the accrued
-    management fee) stays with the custodian."""
+    For every asset the change is required(new) - required(old) for every claim (supply, fee
+    shares owed, delivered mints), units rounded up: buys are delivered by the PMM, sells
+    released to it by the custodian."""
     entry = s.book.index(symbol)
     token = s.token(entry.symbol)
     reg = s.deployment.registry
@@ -340,7 +339,7 @@ def trade_to_pending(s: Session, pmm: Any, symbol: str) -> dict[str, int]:
         raise OpsError(f"no basket pending for {entry.symbol}")
     old = basket(s, token, int(reg.version(token)), round_up=True)
     new = basket(s, token, pending, round_up=True)
-    supply = int(token.totalSupply())
+    supply = claims_of(s.deployment, token)
     delta = {sym: required_reserve(supply, new.units.get(sym, 0)) - required_reserve(supply, old.units.get(sym, 0))
              for sym in dict.fromkeys(old.symbols + new.symbols)}
     assets = s.mock_assets()

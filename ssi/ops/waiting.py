@@ -9,7 +9,7 @@ from ssi.ops.errors import OpsError
 from ssi.ops.session import Session, iso
 from ssi.ops.tables import tokens
 from ssi.chain.eip712 import MINT
-from ssi.chain.protocol import STATUS, Request
+from ssi.chain.protocol import STATUS, Request, settle_gate
 
 
 def age_text(seconds: int) -> str:
@@ -28,9 +28,8 @@ def _waits_for(s: Session, r: Request, status: str) -> tuple[str, str]:
         return "the PMM's delivery of the basket", f"ape run pmm deliver --request {r.id} (PMM)"
     dep = s.deployment
     token = s.project.IndexToken.at(r.index)
-    version = int(dep.registry.version(token))
     try:
-        dep.oracle.check_backing(token, version, int(token.totalSupply()) + r.shares)
+        dep.oracle.check_backing(*settle_gate(dep, token, r).args())
     except Exception:  # noqa: BLE001 - the oracle's revert says the report does not back it yet
         return ("a fresh reserve report covering it",
                 f"ape run custodian report --index {s.book.symbol_at(r.index)} (custodian), then settle")
