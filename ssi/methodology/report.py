@@ -18,7 +18,7 @@ from ssi.methodology.backtest import BacktestResult, buy_and_hold, summarize  # 
 def write_outputs(result: BacktestResult, market: MarketData, out: Path, chart: bool = True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     levels = result.levels
-    levels.rename_axis("date").reset_index().to_csv(out / "levels.csv", index=False, float_format="%.6f",
+    levels.rename_axis("date").reset_index().to_csv(out / "levels.csv", index=False, float_format="%.17g",
                                                    date_format="%Y-%m-%d")
     reb = result.rebalances[["effective_date", "symbol", "weight", "price", "units"]].copy()
     reb["effective_date"] = reb["effective_date"].dt.strftime("%Y-%m-%d")
