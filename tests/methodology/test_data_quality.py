@@ -219,7 +219,7 @@ def test_bundled__lunc_in_may_2022_valued_at_its_next_close_and_flagged(market):
 # 7. ---------------------------------------------------------------------------------------------
 
 def test_redenomination__supply_jump_excludes_the_token(labels):
-    p = panel({"AAA": 5e9, "BBB": 3e9, "CCC": 2e9})
+    p = panel({"AAA": 5e11, "BBB": 3e9, "CCC": 2e9})
     jump = (p["symbol"] == "AAA") & (p["date"] >= "2021-03-20")
     p.loc[jump, "market_cap_usd"] /= 100  # price unchanged, cap ÷100: supply series breaks
     m = panel_to_market(p, labels, apply_renames=False)
