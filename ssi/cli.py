@@ -1,4 +1,4 @@
-"""``ssi`` command line: ``ssi weights`` (one rebalance) and ``ssi backtest``."""
+"""``ssi`` command line: ``ssi weights`` (one rebalance), ``ssi backtest`` and ``ssi data check``."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _load_coingecko(data: str | None, sectors: str | None, symbols: str | None, 
         if not syms:
             raise UserError("--symbols: empty list")
         if "BTC" not in syms:
-            syms.append("BTC")  # the backtest's benchmark
+            syms.append("BTC")  # the default benchmark (the index never needs it)
     try:
         labels = read_labels(sectors or BUNDLED_LABELS)
         return coingecko.load_coingecko(syms, days, labels=labels, client=coingecko.default_client())
@@ -138,12 +138,14 @@ def weights(index: str, date_: str, supply: float, data: str | None, sectors: st
 @click.option("--band", type=float, default=None, help="USSI: rebalancing band on short notional / NAV (e.g. 0.05)")
 @click.option("--spot-cost-bps", type=float, default=None, help="USSI: cost on traded spot notional, bps")
 @click.option("--perp-cost-bps", type=float, default=None, help="USSI: cost on traded perpetual notional, bps")
+@click.option("--benchmark", default=None,
+              help="asset to compare with (id or ticker); default: BTC when the data has it, else none")
 @click.option("--no-chart", is_flag=True, help="skip chart.png")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def backtest(index: str, start: str | None, end: str | None, out: str, data: str | None,
              sectors: str | None, source: str, symbols: str | None, days: int, funding: str | None,
              funding_proxy: str | None, band: float | None, spot_cost_bps: float | None, perp_cost_bps: float | None,
-             no_chart: bool, quiet: bool) -> None:
+             benchmark: str | None, no_chart: bool, quiet: bool) -> None:
     """Backtest an index; write levels.csv, rebalances.csv, summary.json and chart.png
     (USSI: also funding.csv, and the hedged NAV against MAG7 and cash)."""
     from tqdm import tqdm
@@ -156,6 +158,13 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
     definition, market = _load(index, data, sectors, source, symbols, days)
     start_d = start_d or definition.base.date
     _in_range(start_d, market, "start date")
+    if benchmark is not None:
+        try:
+            found = market.find(benchmark)
+        except ValueError as exc:
+            raise UserError(f"--benchmark: {exc}") from None
+        if found is None:
+            raise UserError(f"--benchmark {benchmark}: not in the data")
     if end_d is not None:
         _in_range(end_d, market, "end date")
         if end_d <= start_d:
@@ -185,11 +194,12 @@ def backtest(index: str, start: str | None, end: str | None, out: str, data: str
         bar.close()
         raise UserError(str(exc)) from None
     bar.close()
-    summary = write_outputs(result, market, Path(out), chart=not no_chart)
-    i, b = summary["index"], summary["btc_buy_and_hold"]
-    click.echo(f"{definition.title} {i['start']} → {i['end']}: cumulative {i['cumulative_return']:+.1%} "
-               f"(BTC {b['cumulative_return']:+.1%}), vol {i['annualised_volatility']:.1%}, "
-               f"max drawdown {i['max_drawdown']:.1%}; wrote {out}")
+    summary = write_outputs(result, market, Path(out), chart=not no_chart, benchmark=benchmark)
+    i, b = summary["index"], summary.get("benchmark_buy_and_hold")
+    vs = f" ({summary['benchmark']['symbol']} {b['cumulative_return']:+.1%})" if b else " (no benchmark)"
+    click.echo(f"{definition.title} {i['start']} → {i['end']}: cumulative {i['cumulative_return']:+.1%}"
+               f"{vs}, vol {i['annualised_volatility']:.1%}, max drawdown {i['max_drawdown']:.1%}; "
+               f"{summary['filled_price_days']} filled constituent-days; wrote {out}")
 
 
 def _backtest_ussi(definition, market, start_d, end_d, out: Path, funding_file: str | None, overrides: dict,
@@ -214,6 +224,39 @@ def _backtest_ussi(definition, market, start_d, end_d, out: Path, funding_file: 
                f"worst month {u['worst_month']['month']} {u['worst_month']['return']:+.2%}, "
                f"negative funding on {u['negative_funding_day_share']:.1%} of days, "
                f"proxy rates {u['proxy_share']:.0%} of constituent-days; wrote {out}")
+
+
+@main.group()
+def data() -> None:
+    """Market data tools."""
+
+
+@data.command("check")
+@data_option
+@sectors_option
+@click.option("--index", "indices", multiple=True, help="index whose universe and holdings to check (repeatable); default: MAG7, MEME, DEFI")
+@click.option("--start", default="2021-01-01", show_default=True, help="first day of the holdings checked")
+@click.option("--limit", default=40, show_default=True, help="rows shown per section")
+def data_check(data: str | None, sectors: str | None, indices: tuple[str, ...], start: str, limit: int) -> None:
+    """Data-quality report: ticker collisions, filled price gaps in holdings, supply and price
+    discontinuities, volume sources per index universe, label conflicts. Exit 1 on a ticker
+    collision no id resolves (two ids on one ticker on the same day)."""
+    from ssi.data.quality import build_report, render
+    from ssi.methodology.definition import load_definition
+
+    names = indices or ("MAG7", "MEME", "DEFI")
+    definition, market = _load(names[0], data, sectors)
+    try:
+        defs = [definition] + [load_definition(n) for n in names[1:]]
+        start_d = max(_date(start, "start date"), (market.first_date + dt.timedelta(days=40)).date())
+        report = build_report(market, defs, start_d)
+    except ValueError as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
+    click.echo(render(report, limit))
+    bad = report.unresolved
+    if len(bad):
+        raise UserError(f"unresolved ticker collision: {', '.join(sorted(set(bad['symbol'])))} "
+                        "(two ids on one ticker on the same day; give the panel an id column)")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ Keeps only what the four indices can ever need:
 - every symbol labelled meme or DeFi whose 30-day average market cap ever reached
   ``--sector-min-cap`` (default $100M): the MEME and DEFI universes (threshold $100M);
 - the old tickers of spliced renames of those symbols (the loader splices them at load time);
-and only the columns date, symbol, price_usd, market_cap_usd, volume_usd, rounded to 7
-significant digits. Also writes the labels of those symbols, the CMC monthly snapshot volume
-and ranks for them, and the daily BTC/ETH funding rates. Deterministic: same input, same bytes.
+and only the columns date, symbol (the ticker as in the source panel), id (the stable asset id,
+``ssi.data.identity``), price_usd, market_cap_usd, volume_usd (rounded) and volume_source (where
+the volume comes from: all-venue aggregate or one exchange). Also writes the label rows of those
+ids, the CMC monthly snapshot volume and ranks for those tickers, and the daily BTC/ETH funding
+rates. Deterministic: same input, same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ssi.data.labels import read_labels
+from ssi.data.identity import assign_ids
+from ssi.data.labels import by_ticker, read_labels
 from ssi.data.market import PANEL_COLUMNS
 from ssi.data.splice import load_renames, splice
 
@@ -34,7 +37,7 @@ PANEL_FILE = "crypto_daily_panel_2019-12_2026-03.csv.gz"
 LABEL_COLUMNS = [
     "symbol", "name", "coingecko_id", "primary_for_symbol", "sector_simple", "is_meme", "is_defi",
     "is_dex", "is_lending", "is_stablecoin", "is_layer1", "is_layer2", "is_exchange_token",
-    "is_wrapped_or_lst", "is_ai", "custom_category",
+    "is_wrapped_or_lst", "is_ai", "custom_category", "coingecko_categories",
 ]
 
 
@@ -62,7 +65,8 @@ def select_symbols(panel: pd.DataFrame, labels: pd.DataFrame, top: int, sector_m
     avg = caps.rolling(30, min_periods=MIN_OBS).mean()
     best_rank = avg.rank(axis=1, ascending=False, method="min").min()
     keep = set(best_rank[best_rank <= top].index)
-    sector = labels.index[(labels["is_meme"] == 1) | (labels["is_defi"] == 1)]
+    tick = by_ticker(labels)
+    sector = tick.index[(tick["is_meme"] == 1) | (tick["is_defi"] == 1)]
     big = set(avg.columns[avg.max() >= sector_min_cap])
     keep |= set(sector) & big
     for r in load_renames():
@@ -73,12 +77,18 @@ def select_symbols(panel: pd.DataFrame, labels: pd.DataFrame, top: int, sector_m
 
 def build(src: Path, out: Path = OUT, top: int = 40, sector_min_cap: float = 1e8) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
-    panel = pd.read_csv(src / PANEL_FILE, usecols=list(PANEL_COLUMNS), keep_default_na=False,
-                        na_values=[""], dtype={"symbol": str})
+    panel = pd.read_csv(src / PANEL_FILE, usecols=list(PANEL_COLUMNS) + ["name", "volume_source"],
+                        keep_default_na=False, na_values=[""], dtype={"symbol": str, "name": str, "volume_source": str})
     panel["date"] = pd.to_datetime(panel["date"])
     labels = read_labels(src / "sector_labels.csv")
     keep = select_symbols(panel, labels, top, sector_min_cap)
     sub = panel[panel["symbol"].isin(keep)].sort_values(["symbol", "date"])
+    spliced = splice(sub.assign(_row=np.arange(len(sub))), load_renames())
+    spliced["id"] = assign_ids(spliced, labels).to_numpy()
+    sub["id"] = spliced.set_index("_row")["id"].reindex(np.arange(len(sub))).to_numpy()
+    sub = sub[sub["id"].notna()]  # rows a new ticker's own row replaced in the splice
+    sub = sub[["date", "symbol", "id", "price_usd", "market_cap_usd", "volume_usd", "volume_source"]]
+    sub["volume_source"] = sub["volume_source"].where(sub["volume_usd"].notna())
     sub["date"] = sub["date"].dt.strftime("%Y-%m-%d")
     # precision: prices 7 significant digits, market caps 5 (1e-5 relative, far below the
     # vendors' own disagreement), volumes 3 (only used to rank liquidity)
@@ -87,8 +97,8 @@ def build(src: Path, out: Path = OUT, top: int = 40, sector_min_cap: float = 1e8
     _write_gz(sub, out / "panel.csv.gz")
 
     raw_labels = pd.read_csv(src / "sector_labels.csv", dtype={"symbol": str}, keep_default_na=False, na_values=[""])
-    raw_labels = raw_labels[raw_labels["symbol"].isin(keep) & (raw_labels["primary_for_symbol"] == 1)]
-    _write_gz(raw_labels[LABEL_COLUMNS].sort_values("symbol"), out / "sector_labels.csv.gz", None)
+    raw_labels = raw_labels[raw_labels["coingecko_id"].isin(set(sub["id"]))]
+    _write_gz(raw_labels[LABEL_COLUMNS].sort_values(["symbol", "coingecko_id"]), out / "sector_labels.csv.gz", None)
 
     snap = pd.read_csv(src / "cmc_monthly_top200_snapshots_2020-01_2025-10.csv", dtype={"symbol": str},
                        keep_default_na=False, na_values=[""])

@@ -12,7 +12,8 @@ Conventions (those of the bundled panel, see its PROVENANCE.md):
 - a daily point stamped ``D 00:00 UTC`` is the close of ``D − 1`` and is filed under ``D − 1``;
   points not at midnight (the last, intraday "now" point) are dropped: that day is not closed;
 - a market cap or volume of 0 means "unknown" at CoinGecko and becomes NaN; a price ≤ 0 is dropped;
-- symbols map to CoinGecko ids through the labels' ``coingecko_id`` column (``ids`` overrides).
+- symbols map to CoinGecko ids through the label table's primary row per ticker (``ids`` overrides);
+  the fetched rows carry the id, so the market is keyed by id like the bundled data.
 
 Rate limits: keyless public calls are throttled (a few to ~30 calls a minute) and limited to the last
 365 days of history. The client spaces calls (``min_interval``) and retries HTTP 429 / 5xx and
@@ -30,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ssi.data.labels import read_labels
+from ssi.data.labels import by_ticker, read_labels
 from ssi.data.market import BUNDLED_LABELS, MarketData, panel_to_market
 
 DEFAULT_BASE_URL = "https://api.coingecko.com/api/v3"
@@ -214,11 +215,12 @@ def parse_market_chart(payload: Mapping[str, Any], symbol: str) -> pd.DataFrame:
 def coingecko_ids(labels: pd.DataFrame, symbols: Iterable[str], ids: Mapping[str, str] | None = None) -> dict[str, str]:
     """symbol → CoinGecko id, from ``ids`` first, then the labels' ``coingecko_id`` column."""
     ids = dict(ids or {})
+    tick = by_ticker(labels)
     out, unknown = {}, []
     for sym in symbols:
         cid = ids.get(sym)
-        if cid is None and "coingecko_id" in labels.columns and sym in labels.index:
-            v = labels.at[sym, "coingecko_id"]
+        if cid is None and sym in tick.index:
+            v = tick.at[sym, "id"]
             cid = v if isinstance(v, str) and v else None
         if cid is None:
             unknown.append(sym)
@@ -249,9 +251,7 @@ def load_coingecko(
     labels = labels if labels is not None else read_labels(BUNDLED_LABELS)
     if symbols is None:
         coins = client.top_coins(top)
-        by_id = {}
-        if "coingecko_id" in labels.columns:
-            by_id = {cid: sym for sym, cid in labels["coingecko_id"].items() if isinstance(cid, str) and cid}
+        by_id = {cid: sym for cid, sym in labels["symbol"].items()}
         mapping = {}
         for c in coins:
             sym = by_id.get(c["id"], str(c["symbol"]).upper())
@@ -263,7 +263,7 @@ def load_coingecko(
         raise CoinGeckoError("no symbols to fetch")
     frames = []
     for k, (sym, cid) in enumerate(mapping.items()):
-        frames.append(parse_market_chart(client.market_chart(cid, days), sym))
+        frames.append(parse_market_chart(client.market_chart(cid, days), sym).assign(id=cid))
         if progress:
             progress(k + 1, len(mapping))
     panel = pd.concat(frames, ignore_index=True)

@@ -47,7 +47,8 @@ def splice(panel: pd.DataFrame, renames: list[Rename]) -> pd.DataFrame:
             df.loc[mask, "circulating_supply"] = df.loc[mask, "circulating_supply"] / r.ratio
         origin[mask] = r.old
     df["_spliced"] = origin != ""
-    # keep the new ticker's own row where both exist
+    # keep the new ticker's own row where both exist (two coins a panel's id column separates stay)
+    key = ["date", "symbol"] + (["id"] if "id" in df.columns else [])
     df = df.sort_values(["date", "symbol", "_spliced"], kind="stable")
-    df = df.drop_duplicates(["date", "symbol"], keep="first")
+    df = df.drop_duplicates(key, keep="first")
     return df.drop(columns="_spliced").reset_index(drop=True)

@@ -13,24 +13,35 @@ import pandas as pd
 from ssi.data.market import MarketData
 from ssi.methodology.calendar import schedule
 from ssi.methodology.definition import IndexDefinition
+from ssi.methodology.gaps import fill_prices
 from ssi.methodology.level import period_levels
 from ssi.methodology.rebalance import Rebalance, compute_rebalance
-from ssi.methodology.units import units_per_share
+from ssi.methodology.units import decimals_of, units_per_share
 
 
 @dataclass
 class BacktestResult:
     definition: IndexDefinition
     levels: pd.Series  # date → level at that day's close
-    rebalances: pd.DataFrame  # effective_date, reference_date, symbol, weight, price, units, rank
+    rebalances: pd.DataFrame  # effective_date, reference_date, asset (market key), id, symbol, weight, price, units, rank
     events: list[Rebalance] = field(default_factory=list)
     rounding_bps: list[float] = field(default_factory=list)
+    fills: pd.DataFrame = field(default_factory=pd.DataFrame)  # date, asset, id, symbol, kind, price (gaps.py)
 
     def basket_at(self, date: dt.date) -> pd.DataFrame:
-        """The basket (weight, price, units) in force on ``date``."""
+        """The basket (weight, price, units) in force on ``date``, indexed by asset key."""
         eff = self.rebalances["effective_date"]
         last = eff[eff <= pd.Timestamp(date)].max()
-        return self.rebalances[eff == last].set_index("symbol")
+        return self.rebalances[eff == last].set_index("asset")
+
+    def filled_flags(self) -> pd.Series:
+        """Per level date: ``SYMBOL:kind`` for each constituent whose close was filled, ``;``-joined."""
+        flags = pd.Series("", index=self.levels.index, dtype=object)
+        if not self.fills.empty:
+            txt = self.fills["symbol"] + ":" + self.fills["kind"]
+            joined = txt.groupby(self.fills["date"]).agg(";".join)
+            flags.loc[joined.index] = joined.to_numpy()
+        return flags
 
 
 def run_backtest(
@@ -58,6 +69,7 @@ def run_backtest(
     ffilled = prices.ffill()
     levels = []
     rows = []
+    fills = []
     events: list[Rebalance] = []
     rounding = []
     level = float(definition.base.value)
@@ -71,13 +83,22 @@ def run_backtest(
         missing = base_prices.index[base_prices.isna()]
         if len(missing):
             raise ValueError(f"{definition.name}: no price on or before {eff.date()} for {list(missing)}")
-        basket = units_per_share(reb.weights.to_dict(), base_prices.to_dict(), level * nav_per_level_point)
+        decimals = {k: decimals_of(market.symbol_of(k)) for k in reb.weights.index}  # on-chain decimals by ticker
+        basket = units_per_share(reb.weights.to_dict(), base_prices.to_dict(), level * nav_per_level_point, decimals)
         rounding.append(basket.rounding_bps)
         for sym, w in reb.weights.items():
-            rows.append((eff, pd.Timestamp(rd.reference), sym, float(w), float(base_prices[sym]),
-                         basket.units[sym], int(reb.ranked.at[sym, "rank"])))
+            rows.append((eff, pd.Timestamp(rd.reference), sym, market.id_of(sym), market.symbol_of(sym), float(w),
+                         float(base_prices[sym]), basket.units[sym], int(reb.ranked.at[sym, "rank"])))
         if stop >= eff:
-            piece = period_levels(level, reb.weights, base_prices, prices.loc[eff:stop])
+            filled = fill_prices(prices[reb.weights.index], eff, stop, definition.eligibility.max_carry_days)
+            hit = filled.kind.to_numpy() != ""
+            if hit.any():
+                r, c = np.nonzero(hit)
+                for i, j in zip(r, c):
+                    key = filled.kind.columns[j]
+                    fills.append((filled.kind.index[i], key, market.id_of(key), market.symbol_of(key),
+                                  filled.kind.iat[i, j], float(filled.prices.iat[i, j])))
+            piece = period_levels(level, reb.weights, base_prices, filled.prices)
             levels.append(piece)
             level = float(piece.iloc[-1])
         current = reb.constituents
@@ -86,8 +107,10 @@ def run_backtest(
             progress(k + 1, len(dates))
     series = pd.concat(levels)
     series.name = "level"
-    table = pd.DataFrame(rows, columns=["effective_date", "reference_date", "symbol", "weight", "price", "units", "rank"])
-    return BacktestResult(definition, series, table, events, rounding)
+    table = pd.DataFrame(rows, columns=["effective_date", "reference_date", "asset", "id", "symbol", "weight", "price",
+                                        "units", "rank"])
+    fill_table = pd.DataFrame(fills, columns=["date", "asset", "id", "symbol", "kind", "price"])
+    return BacktestResult(definition, series, table, events, rounding, fill_table)
 
 
 def earliest_start(definition: IndexDefinition, market: MarketData) -> dt.date:
@@ -103,14 +126,33 @@ def earliest_start(definition: IndexDefinition, market: MarketData) -> dt.date:
         day = day.replace(day=1)
 
 
-def buy_and_hold(market: MarketData, symbol: str, dates: pd.DatetimeIndex, base_value: float) -> pd.Series:
-    p = market.price[symbol].ffill().reindex(dates)
+def buy_and_hold(market: MarketData, asset: str, dates: pd.DatetimeIndex, base_value: float) -> pd.Series:
+    """``asset``: a market key, an id or a ticker (``MarketData.find``)."""
+    key = market.find(asset)
+    if key is None:
+        raise ValueError(f"benchmark {asset!r} is not in the data")
+    p = market.price[key].ffill().reindex(dates)
     return base_value * p / p.iloc[0]
 
 
-def summarize(levels: pd.Series, benchmark: pd.Series | None = None) -> dict:
+DEFAULT_BENCHMARK = ("bitcoin", "BTC")
+
+
+def default_benchmark(market: MarketData) -> str | None:
+    """BTC when the data has it (by id, else by ticker), else no benchmark."""
+    for name in DEFAULT_BENCHMARK:
+        try:
+            key = market.find(name)
+        except ValueError:
+            key = None
+        if key is not None:
+            return key
+    return None
+
+
+def summarize(levels: pd.Series, benchmark: pd.Series | None = None, benchmark_key: str = "btc_buy_and_hold") -> dict:
     """Return per calendar year, cumulative, annualised volatility (daily log returns × √365),
-    max drawdown; each beside the benchmark (BTC buy-and-hold) when given."""
+    max drawdown; each beside the benchmark's buy-and-hold (under ``benchmark_key``) when given."""
     def stats(s: pd.Series) -> dict:
         s = s.dropna()
         years = {}
@@ -133,5 +175,5 @@ def summarize(levels: pd.Series, benchmark: pd.Series | None = None) -> dict:
 
     out = {"index": stats(levels)}
     if benchmark is not None:
-        out["btc_buy_and_hold"] = stats(benchmark)
+        out[benchmark_key] = stats(benchmark)
     return out

@@ -27,11 +27,17 @@ class Eligibility:
     max_missing_days: int = 3
     qualified_exchanges: tuple[str, ...] = ("Binance", "OKX", "Coinbase", "Bybit", "Bitget")
     quote_currencies: tuple[str, ...] = ("USD", "USDT", "USDC")
-    blacklist: tuple[str, ...] = ()
+    blacklist: tuple[str, ...] = ()  # asset ids (CoinGecko ids), never tickers
     exclude_flags: tuple[str, ...] = ("is_stablecoin", "is_wrapped_or_lst")
     liquidity_drop_fraction: float = 0.10
     market_cap_drop_fraction: float = 0.10
     snapshot_volume_max_age_days: int = 45  # fallback for volume gaps: CMC monthly 24h volume
+    # a day-over-day change of implied supply (market cap / price) by more than this factor in the
+    # window marks a redenomination or a broken supply series: the token is not eligible that month
+    max_supply_jump: float = 3.0
+    # a held constituent without a price is carried at its last close for at most this many days;
+    # after that it is valued at its next available close (see ssi.methodology.gaps)
+    max_carry_days: int = 3
 
 
 @dataclass(frozen=True)

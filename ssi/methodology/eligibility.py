@@ -6,10 +6,16 @@ Choices where the spec or the data leave room (each a definition parameter, see 
   for a sector index the liquidity and market-cap cuts are taken within the sector universe;
 - the exchange and quote-currency tests (§2.1, §2.3) cannot be evaluated on the panel, which has
   no venue data; they are recorded as passed. Use ``blacklist`` to exclude a token by hand;
-- the 30-day average volume uses the days that have a volume; where a window has none (volume
-  coverage is 51–62% in 2020–2023), the latest CMC monthly snapshot 24h volume (point-in-time,
-  at most ``snapshot_volume_max_age_days`` old) stands in; a token with neither is not cut for
-  liquidity and ranks last on the volume tie-break.
+- volumes are compared like with like. A token's liquidity measure is, first available: the 30-day
+  average of its all-venue daily volumes (CoinGecko/CMC aggregates); the latest CMC monthly
+  snapshot 24h volume (all-venue, point-in-time, at most ``snapshot_volume_max_age_days`` old); the
+  30-day average of one exchange's volume (Binance perpetual, Coinbase spot). The bottom-liquidity
+  cut ranks only the tokens measured all-venue (or, when none is, those measured on the most common
+  single venue); a token measured otherwise, or not at all, is not cut and ranks last on the
+  volume tie-break. ``volume_source`` in the table says which measure each token has;
+- the data test (§2.2) also refuses a window where the implied supply (market cap / price) jumps
+  by more than ``max_supply_jump`` from one day to the next: a redenomination or a broken supply
+  series makes the 30-day average market cap meaningless (SUN in 2021-07).
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ssi.data.market import MarketData
+from ssi.data.market import ALL_VENUE, UNKNOWN_VENUE, VENUES, MarketData
 from ssi.methodology.definition import IndexDefinition
 
 # Reasons, in the order the tests run.
 NOT_IN_UNIVERSE = "outside universe"
 DATA_GAPS = "data gaps in window"
+DISCONTINUITY = "supply discontinuity in window"
 BLACKLIST = "blacklisted"
 FLAGGED = "stablecoin or derivative"
 LIQUIDITY = "bottom liquidity"
@@ -57,27 +64,49 @@ def _window_arrays(market: MarketData, reference: dt.date, window: int) -> dict[
     stop = market.price.index.get_loc(ref) + 1
     lo = max(0, stop - window)
     price, caps, vol = (a[lo:stop] for a in market.arrays())
+    venue = market.venue_array()[lo:stop]
     have = ~np.isnan(price) & ~np.isnan(caps)
     observed = have.sum(axis=0)
+    all_venue = ~np.isnan(vol) & ((venue == ALL_VENUE) | (venue == UNKNOWN_VENUE))
+    single = ~np.isnan(vol) & ~all_venue
     with np.errstate(invalid="ignore", divide="ignore"):
         avg_cap = np.where(have, caps, 0.0).sum(axis=0) / observed
-        vol_days = (~np.isnan(vol)).sum(axis=0)
-        avg_vol = np.nansum(vol, axis=0) / vol_days
+        all_days = all_venue.sum(axis=0)
+        avg_all = np.where(all_venue, vol, 0.0).sum(axis=0) / all_days
+        single_days = single.sum(axis=0)
+        avg_single = np.where(single, vol, 0.0).sum(axis=0) / single_days
+    # the single venue a token's single-venue volumes come from (the most frequent code)
+    counts = np.stack([(venue == k).sum(axis=0) for k in range(len(VENUES))])
+    counts[ALL_VENUE] = counts[UNKNOWN_VENUE] = counts[0] = -1
     return {
         "observed_days": observed,
         "missing_days": window - observed,
         "avg_market_cap": np.where(observed > 0, avg_cap, np.nan),
-        "avg_volume": np.where(vol_days > 0, avg_vol, np.nan),
-        "volume_days": vol_days,
+        "avg_volume_all_venue": np.where(all_days > 0, avg_all, np.nan),
+        "avg_volume_single_venue": np.where(single_days > 0, avg_single, np.nan),
+        "single_venue": np.where(single_days > 0, counts.argmax(axis=0), 0),
+        "volume_days": all_days + single_days,
+        "max_supply_jump": _max_supply_jump(price, caps),
         "market_cap": _last_valid(caps),
         "price": _last_valid(price),
     }
 
 
+def _max_supply_jump(price: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Largest day-over-day factor (≥ 1) by which implied supply (cap / price) moves in the window,
+    between consecutive days that both have a price and a market cap."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ls = np.log(caps / price)
+        step = np.abs(np.diff(ls, axis=0))
+    step = np.where(np.isnan(step), 0.0, step)
+    return np.exp(step.max(axis=0)) if len(step) else np.ones(price.shape[1])
+
+
 def window_stats(market: MarketData, reference: dt.date, window: int) -> pd.DataFrame:
     """30-day (``window``) statistics ending on ``reference`` (inclusive), for every symbol."""
     stats = pd.DataFrame(_window_arrays(market, reference, window), index=market.price.columns)
-    stats["volume_source"] = np.where(stats["volume_days"] > 0, "daily", "")
+    stats["volume_source"] = np.where(stats["avg_volume_all_venue"].notna(), "all_venue_daily",
+                                      np.where(stats["avg_volume_single_venue"].notna(), "single_venue", ""))
     return stats
 
 
@@ -127,7 +156,7 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
     symbols = market.price.columns
     lab = _label_arrays(market)
     avg_cap = st["avg_market_cap"]
-    passes_data = st["missing_days"] <= e.max_missing_days
+    passes_data = (st["missing_days"] <= e.max_missing_days) & (st["max_supply_jump"] <= e.max_supply_jump)
     with np.errstate(invalid="ignore"):
         ok = avg_cap > 0  # NaN → False
         if u.sector:
@@ -149,17 +178,23 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
     rows = np.concatenate([pool, gaps]).astype(np.intp)
     n = len(rows)
     excluded = np.full(n, "", dtype=object)
-    excluded[len(pool):] = DATA_GAPS
+    gapped = st["missing_days"][rows[len(pool):]] > e.max_missing_days
+    excluded[len(pool):] = np.where(gapped, DATA_GAPS, DISCONTINUITY)
 
-    # volume fallback
-    avg_vol = st["avg_volume"][rows].copy()
-    source = np.where(st["volume_days"][rows] > 0, "daily", "").astype(object)
+    # liquidity measure: all-venue daily, else CMC snapshot (all-venue), else one venue's volume
+    avg_vol = st["avg_volume_all_venue"][rows].copy()
+    source = np.where(~np.isnan(avg_vol), "all_venue_daily", "").astype(object)
     snap = _snapshot_volume(market, reference, e.snapshot_volume_max_age_days)
     if len(snap):
         snap_vals = snap.reindex(symbols[rows]).to_numpy(dtype=float)
         fill = np.isnan(avg_vol) & ~np.isnan(snap_vals)
         avg_vol[fill] = snap_vals[fill]
         source[fill] = "cmc_snapshot"
+    comparable = source != ""  # all-venue measures
+    single = np.isnan(avg_vol) & ~np.isnan(st["avg_volume_single_venue"][rows])
+    venue_names = np.array(VENUES, dtype=object)
+    source[single] = "single_venue:" + venue_names[st["single_venue"][rows][single]]
+    avg_vol[single] = st["avg_volume_single_venue"][rows][single]
 
     def live() -> np.ndarray:
         return np.flatnonzero(excluded == "")
@@ -167,23 +202,29 @@ def evaluate(market: MarketData, definition: IndexDefinition, reference: dt.date
     # §2.4 blacklist, §2.5 stablecoins / derivatives
     if e.blacklist:
         hit = live()
-        hit = hit[np.isin(symbols[rows[hit]], list(e.blacklist))]
+        ids = market.assets["id"].reindex(symbols[rows[hit]]).to_numpy()
+        hit = hit[np.isin(ids, list(e.blacklist))]
         excluded[hit] = BLACKLIST
     flagged = np.zeros(n, dtype=bool)
     for flag in e.exclude_flags:
         if flag in lab:
             flagged |= lab[flag][rows] == 1
     excluded[live()[flagged[live()]]] = FLAGGED
-    # §2.6 liquidity: drop the bottom fraction by 30-day average volume (tokens without any
-    # volume figure are not ranked and not cut)
+    # §2.6 liquidity: drop the bottom fraction by 30-day average volume, ranking like with like:
+    # the all-venue measures, or (when no survivor has one) the most common single venue's
     alive = live()
-    with_volume = alive[~np.isnan(avg_vol[alive])]
-    excluded[_bottom(avg_vol, with_volume, e.liquidity_drop_fraction, len(alive))] = LIQUIDITY
+    ranked_group = alive[comparable[alive]]
+    if len(ranked_group) == 0 and single[alive].any():
+        kinds = pd.Series(source[alive[single[alive]]])
+        ranked_group = alive[source[alive] == kinds.value_counts().index[0]]
+    excluded[_bottom(avg_vol, ranked_group, e.liquidity_drop_fraction, len(alive))] = LIQUIDITY
     # §2.7 market cap: drop the bottom fraction by 30-day average market cap
     alive = live()
     excluded[_bottom(avg_cap[rows], alive, e.market_cap_drop_fraction, len(alive))] = MARKET_CAP
 
     table = pd.DataFrame({k: v[rows] for k, v in st.items()}, index=symbols[rows])
+    table.insert(0, "symbol", market.assets["symbol"].reindex(table.index).to_numpy())
+    table.insert(0, "id", market.assets["id"].reindex(table.index).to_numpy())
     table["avg_volume"] = avg_vol
     table["volume_source"] = source
     table["excluded_by"] = excluded

@@ -12,7 +12,7 @@ from ssi.data.market import MarketData
 from ssi.methodology import eligibility as elig
 from ssi.methodology.definition import IndexDefinition
 from ssi.methodology.selection import Decision, apply_buffer, rank_candidates
-from ssi.methodology.weighting import apply_scheme
+from ssi.methodology.weighting import apply_scheme, feasible_parameter
 
 
 @dataclass
@@ -48,10 +48,6 @@ def compute_rebalance(
     )
     caps = ranked.loc[members, "market_cap"]
     w = definition.weighting
-    parameter = w.parameter
-    if w.scheme in ("market_cap", "capped") and parameter is not None and len(caps) * parameter < 1:
-        parameter = None if w.scheme == "market_cap" else 1.0 / len(caps)  # too few tokens for the cap
-    if w.scheme == "minimum_weight" and parameter is not None and len(caps) * parameter > 1:
-        parameter = 1.0 / len(caps)
+    parameter = feasible_parameter(w.scheme, w.parameter, len(caps))  # fewer tokens than N: 1/n
     weights = apply_scheme(w.scheme, caps, parameter)
     return Rebalance(definition.name, reference, effective, ev, ranked, list(weights.index), decisions, weights)

@@ -1,7 +1,7 @@
 """Weighting schemes (METHODOLOGY.md §5).
 
-Every function takes ``caps``, a mapping from symbol to circulating market cap (a ``dict`` or a
-``pandas.Series``), and returns a ``pandas.Series`` of weights indexed by symbol, in descending
+Every function takes ``caps``, a mapping from asset (the stable asset id; any hashable key) to
+circulating market cap (a ``dict`` or a ``pandas.Series``), each strictly positive and finite, and returns a ``pandas.Series`` of weights indexed by symbol, in descending
 market-cap order (ties broken by symbol, so the result does not depend on input order), summing
 to 1. Invalid or infeasible input raises ``ValueError`` saying what is wrong.
 """
@@ -41,8 +41,11 @@ def _ordered_caps(caps: Mapping[Any, Any] | pd.Series) -> pd.Series:
     negative = [str(s) for s, v in values.items() if v < 0]
     if negative:
         raise ValueError(f"market caps: negative for {negative}")
-    if values.sum() <= 0:
-        raise ValueError("market caps: total is zero, weights are undefined")
+    zero = [str(s) for s, v in values.items() if v == 0]
+    if zero:
+        # a constituent without a market cap has no weight to give it: refuse rather than
+        # silently hold it at 0 (market cap) or at the floor (minimum weight)
+        raise ValueError(f"market caps: zero for {zero}, every constituent needs a positive market cap")
     order = sorted(values.index, key=lambda s: (-values[s], str(s)))
     out = values.loc[order]
     out.name = "weight"
@@ -77,10 +80,7 @@ def capped(caps: Mapping[Any, Any] | pd.Series, cap: float) -> pd.Series:
     remaining = 1.0
     previous = cap
     for i in range(n):
-        if tail[i] > 0:
-            share = remaining * values[i] / tail[i]
-        else:  # only zero caps left: split what remains equally
-            share = remaining / (n - i)
+        share = remaining * values[i] / tail[i]  # caps are positive, so tail[i] > 0
         w = min(previous, share)
         weights[i] = w
         remaining -= w
@@ -115,6 +115,22 @@ def _fraction(value: Any, name: str) -> float:
 
 
 SCHEMES = ("market_cap", "capped", "minimum_weight")
+
+
+def feasible_parameter(scheme: str, parameter: float | None, n: int) -> float | None:
+    """The cap or floor a rebalance with ``n`` constituents actually uses.
+
+    An index definition is checked against its full N (``IndexDefinition.validate``); a month with
+    fewer eligible tokens than N can still make the parameter infeasible. Then the parameter is
+    relaxed to ``1/n``: a cap below ``1/n`` becomes ``1/n`` and a floor above ``1/n`` becomes ``1/n``,
+    which in both cases means equal weights. Feasible parameters are returned unchanged."""
+    if parameter is None or n < 1:
+        return parameter
+    if scheme in ("market_cap", "capped") and n * parameter < 1:
+        return 1.0 / n
+    if scheme == "minimum_weight" and n * parameter > 1:
+        return 1.0 / n
+    return parameter
 
 
 def apply_scheme(scheme: str, caps: Mapping[Any, Any] | pd.Series, parameter: float | None) -> pd.Series:

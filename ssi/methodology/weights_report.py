@@ -11,7 +11,7 @@ from ssi.methodology.backtest import earliest_start, run_backtest
 from ssi.methodology.calendar import next_effective_after
 from ssi.methodology.definition import IndexDefinition
 from ssi.methodology.rebalance import compute_rebalance
-from ssi.methodology.units import SHARE, UNIT_SCALE, trades, units_per_share
+from ssi.methodology.units import SHARE, UNIT_SCALE, decimals_of, trades, units_per_share
 
 
 def build_weights_report(definition: IndexDefinition, market: MarketData, reference: dt.date, supply: float = 1000.0) -> dict:
@@ -29,9 +29,10 @@ def build_weights_report(definition: IndexDefinition, market: MarketData, refere
     effective = next_effective_after(reference, definition.calendar)
     reb = compute_rebalance(definition, market, reference, effective, previous)
     prices = market.price.loc[: pd.Timestamp(reference)].ffill().iloc[-1]
-    new = units_per_share(reb.weights.to_dict(), prices[reb.weights.index].to_dict(), nav)
+    decimals = {k: decimals_of(market.symbol_of(k)) for k in set(reb.weights.index) | set(old_units)}
+    new = units_per_share(reb.weights.to_dict(), prices[reb.weights.index].to_dict(), nav, decimals)
     supply_wei = int(round(supply * SHARE))
-    tl = trades(old_units, new.units, prices.to_dict(), supply_wei, nav)
+    tl = trades(old_units, new.units, prices.to_dict(), supply_wei, nav, decimals)
     cands = reb.ranked.head(max(definition.buffer.exit_rank, definition.selection.n) + 5)
     return {
         "index": definition.name,
@@ -41,21 +42,22 @@ def build_weights_report(definition: IndexDefinition, market: MarketData, refere
         "eligible_size": len(reb.ranked),
         "excluded": reb.excluded_counts,
         "candidates": [
-            {"rank": int(r["rank"]), "symbol": s, "avg_market_cap_30d": float(r["avg_market_cap"]),
+            {"rank": int(r["rank"]), "id": market.id_of(s), "symbol": market.symbol_of(s), "avg_market_cap_30d": float(r["avg_market_cap"]),
              "avg_volume_30d": None if pd.isna(r["avg_volume"]) else float(r["avg_volume"]),
              "volume_source": r["volume_source"], "market_cap": float(r["market_cap"]),
              "price": float(r["price"]), "sector": r["sector"], "in_previous": s in previous}
             for s, r in cands.iterrows()
         ],
-        "buffer": [{"symbol": d.symbol, "rank": d.rank, "action": d.action, "reason": d.reason} for d in reb.decisions],
-        "weights": {s: float(w) for s, w in reb.weights.items()},
+        "buffer": [{"id": market.id_of(d.symbol), "symbol": market.symbol_of(d.symbol), "rank": d.rank, "action": d.action, "reason": d.reason} for d in reb.decisions],
+        "symbols": {market.id_of(s): market.symbol_of(s) for s in reb.weights.index},
+        "weights": {market.id_of(s): float(w) for s, w in reb.weights.items()},
         "nav_per_share": nav,
         "unit_scale": UNIT_SCALE,
-        "units_per_share": {s: str(u) for s, u in new.units.items()},
+        "units_per_share": {market.id_of(s): str(u) for s, u in new.units.items()},
         "basket_value": new.basket_value,
         "rounding_bps": new.rounding_bps,
         "supply": supply,
-        "trades": [{"symbol": t.symbol, "old_units": str(t.old_units), "new_units": str(t.new_units),
+        "trades": [{"id": market.id_of(t.symbol), "symbol": market.symbol_of(t.symbol), "old_units": str(t.old_units), "new_units": str(t.new_units),
                     "amount_base_units": str(t.amount), "side": "buy" if t.amount > 0 else "sell" if t.amount < 0 else "hold",
                     "value_usd": t.value_usd} for t in tl.trades],
         "turnover": tl.turnover,
@@ -74,7 +76,7 @@ def render_text(r: dict) -> str:
     lines += ["", f"NAV per share {r['nav_per_share']:,.4f} USD; units per share (× UNIT_SCALE=1e18), rounding {r['rounding_bps']:.2e} bps",
               f"{'symbol':<8} {'weight':>8} {'units per share':>40}"]
     for s, w in r["weights"].items():
-        lines.append(f"{s:<8} {w:>8.4%} {r['units_per_share'][s]:>40}")
+        lines.append(f"{r['symbols'][s]:<8} {w:>8.4%} {r['units_per_share'][s]:>40}  {s}")
     lines += ["", f"trades for {r['supply']:,.0f} shares (base units), one-way turnover {r['turnover']:.2%}:"]
     for t in r["trades"]:
         lines.append(f"  {t['symbol']:<8} {t['side']:<4} {t['amount_base_units']:>32} ({t['value_usd']:+,.2f} USD)")

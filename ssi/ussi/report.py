@@ -73,13 +73,13 @@ def write_ussi_outputs(result: UssiResult, mag7_levels: pd.Series, market: Marke
                        out: Path, title: str, chart: bool = True, source: str = "") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     daily = result.daily.rename(columns={"nav": "level"})
-    daily.reset_index().to_csv(out / "levels.csv", index=False, float_format="%.6f", date_format="%Y-%m-%d")
+    daily.reset_index().to_csv(out / "levels.csv", index=False, float_format="%.17g", date_format="%Y-%m-%d")
     fund = result.funding.copy()
     fund["date"] = fund["date"].dt.strftime("%Y-%m-%d")
     fund.to_csv(out / "funding.csv", index=False, float_format="%.10g")
     reb = result.spot_rebalances
     if not reb.empty:
-        reb = reb[["effective_date", "symbol", "weight", "price", "units"]].copy()
+        reb = reb[["effective_date", "id", "symbol", "weight", "price", "units"]].copy()
         reb["effective_date"] = reb["effective_date"].dt.strftime("%Y-%m-%d")
         reb.to_csv(out / "rebalances.csv", index=False, float_format="%.10g")
     nav = result.nav

@@ -241,9 +241,12 @@ def run_ussi(
     params = params or StrategyParams.from_definition(definition)
     funding = funding if funding is not None else load_strategy_funding(params)
     spot = run_backtest(definition, market, start, end, progress=progress)
-    baskets = [(pd.Timestamp(ev.effective), ev.weights) for ev in spot.events]
+    # funding rates are per perpetual ticker (BTCUSDT, ETHUSDT): the hedge runs on ticker keys
+    ticker = {k: market.symbol_of(k) for k in market.price.columns}
+    baskets = [(pd.Timestamp(ev.effective), ev.weights.rename(index=ticker)) for ev in spot.events]
     last = spot.levels.index[-1]
-    result = simulate(market.price, baskets, funding, params, last, float(definition.base.value))
+    prices = market.price.rename(columns=ticker)
+    result = simulate(prices, baskets, funding, params, last, float(definition.base.value))
     result.spot_rebalances = spot.rebalances
     return result, spot
 

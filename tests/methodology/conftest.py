@@ -11,7 +11,7 @@ import pytest
 def market():
     from ssi.data import load_bundled
 
-    return load_bundled()
+    return load_bundled(key="id")
 
 
 @pytest.fixture(scope="session")

@@ -94,11 +94,12 @@ def test_load_coingecko__same_interface_as_the_bundled_loader():
     session = FakeSession(charts())
     m = load_coingecko(["BTC", "ETH", "SOL"], days=90, client=client(session))
     assert isinstance(m, MarketData)
-    assert m.symbols == ["BTC", "ETH", "SOL"]
+    assert m.symbols == ["bitcoin", "ethereum", "solana"]  # keyed by id; tickers for display
+    assert [m.symbol_of(k) for k in m.symbols] == ["BTC", "ETH", "SOL"]
     assert m.first_date == pd.Timestamp("2024-12-31") and m.last_date == pd.Timestamp("2025-03-15")
     assert len(m.price) == 75 and m.price.notna().all().all()
     assert list(m.market_cap.columns) == m.symbols and list(m.volume.index) == list(m.price.index)
-    assert m.label_table().at["BTC", "is_stablecoin"] == 0 and "sector" in m.label_table().columns
+    assert m.label_table().at["bitcoin", "is_stablecoin"] == 0 and "sector" in m.label_table().columns
     assert m.meta["coingecko_ids"] == {"BTC": "bitcoin", "ETH": "ethereum", "SOL": "solana"}
     # ids from the labels' coingecko_id column, the documented query parameters
     assert [p for p, _ in session.requests] == [f"coins/{c}/market_chart" for c in ("bitcoin", "ethereum", "solana")]
@@ -108,7 +109,7 @@ def test_load_coingecko__same_interface_as_the_bundled_loader():
 def test_load_coingecko__default_universe_is_the_current_top_n():
     session = FakeSession(charts() | {"coins/markets": ok("coingecko_coins_markets.json")})
     m = load_coingecko(None, days=90, top=3, client=client(session))
-    assert m.symbols == ["BTC", "ETH", "SOL"]
+    assert m.symbols == ["bitcoin", "ethereum", "solana"]
     assert session.requests[0] == ("coins/markets", {"vs_currency": "usd", "order": "market_cap_desc", "per_page": 3, "page": 1})
 
 
@@ -186,7 +187,8 @@ def test_cli_weights__source_coingecko(fake_coingecko):
         main, ["weights", "--index", "MAG7", "--date", "2025-02-25", "--source", "coingecko", "--symbols", "eth,sol", "--json"])
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
-    assert set(out["weights"]) == {"BTC", "ETH", "SOL"}  # BTC added as the benchmark
+    assert set(out["weights"]) == {"bitcoin", "ethereum", "solana"}  # BTC added as the default benchmark
+    assert set(out["symbols"].values()) == {"BTC", "ETH", "SOL"}
     assert sum(out["weights"].values()) == pytest.approx(1.0)
 
 

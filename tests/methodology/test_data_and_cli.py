@@ -34,23 +34,24 @@ def test_renames_file__covers_the_known_migrations():
 
 
 def test_bundled_data__spliced_series_and_terra(market):
-    pol = market.price["POL"]
+    pol = market.price["polygon-ecosystem-token"]
     assert pol.loc["2021-06-01"] > 0  # MATIC history now under POL
-    assert "MATIC" not in market.price.columns
-    assert pd.isna(market.price.at[pd.Timestamp("2022-05-20"), "LUNC"])  # the documented gap
-    assert market.price.at[pd.Timestamp("2022-04-01"), "LUNC"] > 50  # Terra Classic before the collapse
+    assert "MATIC" not in set(market.assets["symbol"])
+    assert pd.isna(market.price.at[pd.Timestamp("2022-05-20"), "terra-luna"])  # the documented gap
+    assert market.price.at[pd.Timestamp("2022-04-01"), "terra-luna"] > 50  # Terra Classic before the collapse
+    assert market.symbol_of("terra-luna") == "LUNC" and market.symbol_of("terra-luna-2") == "LUNA"
 
 
 def test_eligibility__stablecoins_and_wrapped_excluded_and_gaps_detected(market):
     ev = eligibility.evaluate(market, load_definition("MAG7"), pd.Timestamp("2023-07-28").date())
     t = ev.table
-    assert t.at["USDT", "excluded_by"] == eligibility.FLAGGED
-    assert t.at["USDC", "excluded_by"] == eligibility.FLAGGED
-    assert "BTC" in ev.eligible.index
+    assert t.at["tether", "excluded_by"] == eligibility.FLAGGED
+    assert t.at["usd-coin", "excluded_by"] == eligibility.FLAGGED
+    assert "bitcoin" in ev.eligible.index
     # POL has no price between MATIC's end (2024-03-26) and POL's start (2024-09-13)
-    assert "POL" in ev.eligible.index
+    assert "polygon-ecosystem-token" in ev.eligible.index
     later = eligibility.evaluate(market, load_definition("MAG7"), pd.Timestamp("2024-07-28").date())
-    assert "POL" not in later.eligible.index
+    assert "polygon-ecosystem-token" not in later.eligible.index
     assert ev.table.loc[ev.table["excluded_by"] == "", "avg_market_cap"].min() > 0
 
 
@@ -70,7 +71,8 @@ def test_cli_weights__json(tmp_path):
     assert len(out["weights"]) == 7
     assert sum(out["weights"].values()) == pytest.approx(1.0, abs=1e-12)
     assert min(out["weights"].values()) >= 0.10 - 1e-12
-    assert out["weights"]["BTC"] == max(out["weights"].values())
+    assert out["weights"]["bitcoin"] == max(out["weights"].values())  # weights by asset id
+    assert out["symbols"]["bitcoin"] == "BTC"
     assert 0 <= out["rounding_bps"] < 1e-6
     assert out["universe_size"] >= out["eligible_size"] >= 7
 
@@ -81,9 +83,10 @@ def test_cli_backtest__writes_outputs(tmp_path):
     )
     assert r.exit_code == 0, r.stderr
     levels = pd.read_csv(tmp_path / "levels.csv")
-    assert list(levels.columns) == ["date", "level"] and levels["level"].iloc[0] == 1000
+    assert list(levels.columns) == ["date", "level", "filled"] and levels["level"].iloc[0] == 1000
     reb = pd.read_csv(tmp_path / "rebalances.csv")
-    assert list(reb.columns) == ["effective_date", "symbol", "weight", "price", "units"]
+    assert list(reb.columns) == ["effective_date", "id", "symbol", "weight", "price", "units"]
+    assert set(reb.loc[reb["symbol"] == "BTC", "id"]) == {"bitcoin"}
     assert reb.groupby("effective_date")["weight"].sum().sub(1).abs().max() < 1e-9
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert "2021" in summary["index"]["yearly_return"] and "2021" in summary["btc_buy_and_hold"]["yearly_return"]
