@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import boa
+from boa.contracts.vyper.vyper_contract import VyperContract
 from eth_abi import decode
 from eth_account import Account
 
@@ -40,6 +41,15 @@ DEPLOYABLES = (
     "test/FeeOnTransferToken",
 )
 _ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+
+def _short_repr(self: Any) -> str:
+    return f"<{self.contract_name} at {self.address}>"
+
+
+# boa's repr of a contract dumps its whole storage, and a revert's stack trace builds it: on the
+# registry that is ~10 ms per refused call. The fuzzer refuses thousands of calls on purpose.
+VyperContract.__repr__ = _short_repr
 _partials: dict[tuple[str, str], Any] = {}
 
 

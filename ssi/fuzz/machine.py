@@ -889,42 +889,54 @@ class ProtocolMachine(RuleBasedStateMachine):
         holders = [a.wlp.address, a.treasury.address, d.issuer.address, d.ussi.address, a.custody.address, a.owner.address]
         cash_escrow: dict[str, int] = {}
         for m in self.ix:
-            token = m.token.address
+            token = m.address
+            # Only index 0 is deposited in USSI, so only its shares reach USSI and the custody wallet.
+            owners = holders if m is self.ix[0] else holders[:3] + holders[5:]
+            balances = [int(m.token.balanceOf(h)) for h in owners]
+            supply, balances_sum, issuer_balance = int(m.token.totalSupply()), sum(balances), balances[2]
+            fee_shares = int(d.registry.pending_fee_shares(token)) if supply else 0
+            units_up = self._units_up(m) if supply or m.real_open_shares() else []
+            escrowed, next_nonce = int(d.issuer.escrowed(token)), int(d.oracle.next_nonce(token))
             # 1. real holdings cover every claim, per asset.
-            supply = int(m.token.totalSupply())
-            claims = supply + int(d.registry.pending_fee_shares(token)) + m.real_open_shares()
+            claims = supply + fee_shares + m.real_open_shares()
             if claims:
-                for asset, u in zip(m.basket.assets, self._units_up(m)):
+                for asset, u in zip(m.basket.assets, units_up):
                     need = ceil_units(claims, u)
                     assert m.held.get(asset, 0) >= need, f"{m.label} {asset}: custodian holds {m.held.get(asset, 0)}, claims need {need}"
                     COUNTERS.checks += 1
             # 5. supply equals the sum of balances.
-            assert supply == sum(int(m.token.balanceOf(h)) for h in holders), f"{m.label}: supply != sum of balances"
+            assert supply == balances_sum, f"{m.label}: supply {supply} != sum of balances {balances_sum}"
             # 2. index shares held by the Issuer: escrow of open redemptions plus strays.
             escrow = m.escrow_shares()
-            assert int(d.issuer.escrowed(token)) == escrow, f"{m.label}: escrowed shares"
-            assert int(m.token.balanceOf(d.issuer.address)) == escrow + self.stray.get(("issuer", token), 0), f"{m.label}: issuer share balance"
+            assert escrowed == escrow, f"{m.label}: escrowed shares {escrowed}, open redemptions {escrow}"
+            stray = self.stray.get(("issuer", token), 0)
+            assert issuer_balance == escrow + stray, f"{m.label}: issuer holds {issuer_balance} shares, escrow {escrow} + stray {stray}"
             cash = str(m.cash.address)
             cash_escrow[cash] = cash_escrow.get(cash, 0) + m.escrow_cash()
             # 3. reserve report nonces: each accepted report used one.
-            assert int(d.oracle.next_nonce(token)) == m.reports, f"{m.label}: report nonce"
+            assert next_nonce == m.reports, f"{m.label}: oracle nonce {next_nonce}, accepted reports {m.reports}"
             # 6. statuses of open requests.
             for rid in m.open_ids():
-                assert int(d.issuer.request_status(rid)) == m.status[rid], f"request {rid} status"
+                got = int(d.issuer.request_status(rid))
+                assert got == m.status[rid], f"{m.label}: request {rid} status {got}, expected {m.status[rid]}"
             COUNTERS.checks += 5
-        for token in (d.usdc, d.fot):
-            key = str(token.address)
-            assert int(d.issuer.escrowed(key)) == cash_escrow.get(key, 0), "issuer cash escrow"
-            assert int(token.balanceOf(d.issuer.address)) == cash_escrow.get(key, 0) + self.stray.get(("issuer", key), 0), "issuer cash balance"
+        # 2. the Issuer's cash: escrow of open mints plus strays, per cash token.
+        cash_tokens = [str(d.usdc.address), str(d.fot.address)]
+        for token_, key in zip((d.usdc, d.fot), cash_tokens):
+            e, h = int(d.issuer.escrowed(key)), int(token_.balanceOf(d.issuer.address))
+            assert e == cash_escrow.get(key, 0), f"issuer cash escrow {e}, open mints {cash_escrow.get(key, 0)}"
+            assert h == e + self.stray.get(("issuer", key), 0), f"issuer holds {h} cash, escrow {e} + stray"
             COUNTERS.checks += 2
         # USSI: escrow per token, balances, supply, NAV nonce.
         u = d.ussi
-        for token, kind in ((d.usdc, 0), (self.ix[0].token, 1), (u, 2)):
-            key = str(token.address)
-            escrow = self.u.escrow(kind)
-            assert int(u.escrowed(key)) == escrow, f"ussi escrow kind {kind}"
-            assert int(token.balanceOf(u.address)) == escrow + self.stray.get(("ussi", key), 0), f"ussi balance kind {kind}"
-        assert int(u.totalSupply()) == sum(int(u.balanceOf(h)) for h in (a.wlp.address, u.address, a.owner.address)), "ussi supply"
+        tokens = [str(d.usdc.address), self.ix[0].address, str(u.address)]
+        for kind, (token_, key) in enumerate(zip((d.usdc, self.ix[0].token, u), tokens)):
+            e, h = int(u.escrowed(key)), int(token_.balanceOf(u.address))
+            assert e == self.u.escrow(kind), f"ussi escrow kind {kind}: {e} != {self.u.escrow(kind)}"
+            assert h == e + self.stray.get(("ussi", key), 0), f"ussi holds {h} of kind {kind}, escrow {e} + stray"
+        supply = int(u.totalSupply())
+        total = sum(int(u.balanceOf(h)) for h in (a.wlp.address, u.address, a.owner.address))
+        assert supply == total, "ussi supply != sum of balances"
         assert int(u.next_nonce()) == self.u.nonce, "nav nonce"
         COUNTERS.checks += 8
 
