@@ -12,7 +12,7 @@ export SSI_HYPOTHESIS_PROFILE ?= ci
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup demo test gas bench bench-arb node clean
+.PHONY: setup demo test gas bench bench-arb node clean fuzz fuzz-planted
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,15 @@ bench: setup
 
 bench-arb: setup
 	@$(BIN)/ape run arb bench
+
+# Stateful fuzzing on titanoboa: SSI_FUZZ_STEPS steps (default 10,000); last line:
+# "N steps, X steps/s, K invariants". fuzz-planted shows each planted bug is caught.
+export SSI_FUZZ_STEPS ?= 10000
+fuzz: setup
+	@nice $(BIN)/python -m ssi.fuzz
+
+fuzz-planted: setup
+	@nice $(BIN)/python -m ssi.fuzz.planted --steps $(SSI_FUZZ_STEPS)
 
 # A persistent local chain for the role commands in separate processes; in another shell:
 #   export APE_FOUNDRY_HOST=http://127.0.0.1:8545 PATH=$$PWD/node_modules/.bin:$$PWD/.venv/bin:$$PATH

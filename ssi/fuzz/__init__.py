@@ -1,0 +1,1 @@
+"""Stateful fuzzing of the whole protocol on titanoboa (see ``ssi.fuzz.machine``)."""
