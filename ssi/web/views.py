@@ -9,13 +9,13 @@ where the chain's integers matter.
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssi.chain.protocol import STATUS, WAD, YEAR, required_reserve, symbol_of
+from ssi.chain.protocol import STATUS, WAD, asset_id, required_reserve, symbol_of
 from ssi.ops.chainview import BasketView, basket
 from ssi.ops.errors import OpsError
 from ssi.ops.market import value_per_share, weights_of
@@ -200,6 +200,7 @@ def _reserves(site: Site, token: Any, version: int, now: int) -> dict[str, Any]:
         "age_s": now - as_of if as_of else None,
         "age": duration(now - as_of) if as_of else None,
         "max_report_age_s": max_age,
+        "max_report_age": duration(max_age),
         "last_outflow": iso(last_outflow) if last_outflow else None,
         "claims": claims / SHARE,
         "claims_exact": str(claims),
@@ -229,8 +230,6 @@ def _basket_symbols(site: Site, token: Any, version: int, cache: dict[int, list[
 
 
 def _decimals(site: Site, symbols: list[str], cache: dict[str, int]) -> dict[str, int]:
-    from ssi.chain.protocol import asset_id
-
     for sym in symbols:
         if sym not in cache:
             cache[sym] = int(site.session.deployment.registry.assets(asset_id(sym)).decimals)
@@ -329,7 +328,7 @@ def index_view(site: Site, symbol: str) -> dict[str, Any]:
     factor = int(dep.registry.current_fee_factor(token))
     rate = int(dep.registry.fee_rate(token))
     fee = {
-        "rate_per_year_pct": (1 - pow(2.718281828459045, -rate / WAD)) * 100,
+        "rate_per_year_pct": -math.expm1(-rate / WAD) * 100,  # the continuous rate as a yearly take
         "taken_since_launch_pct": (1 - factor / WAD) * 100,
         "shares_minted": fee_minted / SHARE,
         "shares_minted_exact": str(fee_minted),
@@ -344,7 +343,6 @@ def index_view(site: Site, symbol: str) -> dict[str, Any]:
                 "effective_at": iso(int(e.args["effective_at"])) if "effective_at" in e.args else None,
                 "tx": e.tx_hash}
                for e in events if e.event in ("IndexRegistered", "BasketAnnounced", "BasketActivated", "BasketCancelled")]
-    _ = YEAR
     return {
         "symbol": entry.symbol,
         "address": entry.address,
@@ -433,7 +431,3 @@ def request_view(site: Site, request_id: int) -> dict[str, Any]:
         "cancel_after": iso(int(first.args["cancel_after"])),
         "steps": steps,
     }
-
-
-def today(now: int) -> dt.date:
-    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
