@@ -6,7 +6,9 @@ deployment it was read from (chain id, genesis hash, issuer address), so one dat
 several networks and a restarted local node never mixes with the old one.
 
 An event is stored once per (scope, transaction hash, log index): reading a block range twice,
-after a restart or a crash between the insert and the cursor update, adds nothing.
+after a restart or a crash between the insert and the cursor update, adds nothing. Each event keeps
+its block's hash, and the cursor the hash of its block, so that blocks replaced by a reorganisation
+(or a local chain reverted to a snapshot) are found and their events dropped.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ events = Table(
     Column("tx_hash", String(66), nullable=False),
     Column("log_index", Integer, nullable=False),
     Column("block_number", BigInteger, nullable=False, index=True),
+    Column("block_hash", String(66), nullable=False),
     Column("block_time", BigInteger, nullable=False),
     Column("contract", String(32), nullable=False),
     Column("event", String(40), nullable=False, index=True),
@@ -54,6 +57,7 @@ cursors = Table(
     metadata,
     Column("scope", String(160), primary_key=True),
     Column("last_block", BigInteger, nullable=False),  # every event up to and including it is stored
+    Column("last_hash", String(66), nullable=True),  # that block's hash: a replaced block shows a reorg
 )
 
 
@@ -65,6 +69,7 @@ class EventRow:
     log_index: int
     block_number: int
     block_time: int
+    block_hash: str
     contract: str  # Issuer, ReserveOracle, BasketRegistry, Factory
     event: str
     args: dict[str, Any]
@@ -108,23 +113,44 @@ class Store:
     # -- cursor --------------------------------------------------------------------------------
 
     def last_block(self, scope: str) -> int | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(cursors.c.last_block).where(cursors.c.scope == scope)).first()
-        return int(row[0]) if row else None
+        cursor = self.cursor(scope)
+        return cursor[0] if cursor else None
 
-    def set_last_block(self, scope: str, block: int) -> None:
+    def cursor(self, scope: str) -> tuple[int, str | None] | None:
+        """(last block stored, its hash) of a scope, or None before the first sync."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cursors.c.last_block, cursors.c.last_hash).where(cursors.c.scope == scope)).first()
+        return (int(row[0]), row[1]) if row else None
+
+    def set_last_block(self, scope: str, block: int, block_hash: str | None = None) -> None:
         with self.engine.begin() as conn:
-            self._set_cursor(conn, scope, block)
+            self._set_cursor(conn, scope, block, block_hash)
 
     @staticmethod
-    def _set_cursor(conn: Any, scope: str, block: int) -> None:
-        updated = conn.execute(cursors.update().where(cursors.c.scope == scope).values(last_block=block))
+    def _set_cursor(conn: Any, scope: str, block: int, block_hash: str | None) -> None:
+        values = {"last_block": block, "last_hash": block_hash}
+        updated = conn.execute(cursors.update().where(cursors.c.scope == scope).values(**values))
         if updated.rowcount == 0:
-            conn.execute(cursors.insert().values(scope=scope, last_block=block))
+            conn.execute(cursors.insert().values(scope=scope, **values))
+
+    def block_hashes(self, scope: str, below: int) -> list[tuple[int, str]]:
+        """(block, hash) of the stored blocks up to ``below``, newest first: where to look for the
+        last block a reorganised chain still shares with the store."""
+        q = (select(events.c.block_number, events.c.block_hash).where(events.c.scope == scope,
+             events.c.block_number <= below).distinct().order_by(events.c.block_number.desc()))
+        with self.engine.connect() as conn:
+            return [(int(b), str(h)) for b, h in conn.execute(q)]
+
+    def rewind(self, scope: str, block: int, block_hash: str | None) -> int:
+        """Forget every event after ``block`` (replaced by a reorganisation); returns how many."""
+        with self.engine.begin() as conn:
+            gone = conn.execute(events.delete().where(events.c.scope == scope, events.c.block_number > block))
+            self._set_cursor(conn, scope, block, block_hash)
+        return int(gone.rowcount or 0)
 
     # -- events --------------------------------------------------------------------------------
 
-    def add(self, scope: str, rows: Sequence[EventRow], last_block: int) -> int:
+    def add(self, scope: str, rows: Sequence[EventRow], last_block: int, last_hash: str | None = None) -> int:
         """Store ``rows`` not stored yet and move the cursor to ``last_block``, in one transaction.
         Returns how many rows were new."""
         with self.engine.begin() as conn:
@@ -142,14 +168,14 @@ class Store:
                 if fresh:
                     conn.execute(events.insert(), [self._values(scope, r) for r in fresh])
                 new = len(fresh)
-            self._set_cursor(conn, scope, last_block)
+            self._set_cursor(conn, scope, last_block, last_hash)
         return new
 
     @staticmethod
     def _values(scope: str, r: EventRow) -> dict[str, Any]:
         return {
             "scope": scope, "tx_hash": r.tx_hash, "log_index": r.log_index, "block_number": r.block_number,
-            "block_time": r.block_time, "contract": r.contract, "event": r.event,
+            "block_hash": r.block_hash, "block_time": r.block_time, "contract": r.contract, "event": r.event,
             "index_address": r.index_address.lower() if r.index_address else None,
             "request_id": r.request_id, "args": json.dumps(jsonable(r.args), sort_keys=True),
         }
@@ -167,7 +193,7 @@ class Store:
         q = q.order_by(events.c.block_number, events.c.log_index)
         with self.engine.connect() as conn:
             return [EventRow(tx_hash=m.tx_hash, log_index=int(m.log_index), block_number=int(m.block_number),
-                             block_time=int(m.block_time), contract=m.contract, event=m.event,
+                             block_time=int(m.block_time), block_hash=m.block_hash, contract=m.contract, event=m.event,
                              args=json.loads(m.args), index_address=m.index_address,
                              request_id=None if m.request_id is None else int(m.request_id))
                     for m in conn.execute(q).mappings()]

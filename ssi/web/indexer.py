@@ -5,7 +5,9 @@ restarted server catches up from there. The events of a range and the cursor mov
 transaction, and an event already stored is never stored again (``Store.add`` keys on the
 transaction hash and log index), so a range read twice counts once.
 
-``confirmations`` keeps the indexer that many blocks behind the head, for networks where the
+Each sync first checks that the chain still has the block the cursor stands on (by hash); where a
+reorganisation replaced it, the events after the last block both still share are dropped and read
+again. ``confirmations`` keeps the indexer that many blocks behind the head, for networks where the
 last blocks can still be replaced (0 on the local chain).
 """
 
@@ -32,6 +34,8 @@ class LogSource(Protocol):
 
     def head(self) -> int: ...
 
+    def block_hash(self, block: int) -> str: ...
+
     def read(self, first: int, last: int) -> list[EventRow]: ...
 
 
@@ -53,6 +57,9 @@ class ApeLogSource:
     def head(self) -> int:
         return int(self.chain.blocks.height)
 
+    def block_hash(self, block: int) -> str:
+        return _hex(self.chain.blocks[block].hash)
+
     def _time(self, block: int) -> int:
         if block not in self._times:
             self._times[block] = int(self.chain.blocks[block].timestamp)
@@ -72,6 +79,7 @@ class ApeLogSource:
                     rows.append(EventRow(
                         tx_hash=_hex(log.transaction_hash), log_index=int(log.log_index),
                         block_number=int(log.block_number), block_time=self._time(int(log.block_number)),
+                        block_hash=_hex(log.block_hash),
                         contract=name, event=event, args=args,
                         index_address=str(index) if index is not None else None,
                         request_id=int(request) if request is not None else None,
@@ -86,6 +94,7 @@ class SyncResult:
     last: int
     new_events: int
     seconds: float
+    dropped_events: int = 0  # events of blocks a reorganisation replaced
 
 
 @dataclass
@@ -106,14 +115,31 @@ class Indexer:
     def sync(self) -> SyncResult:
         """Read every block from the cursor to the head (less confirmations)."""
         started = time.monotonic()
-        first = self.next_block()
         head = self.source.head() - self.confirmations
+        dropped = self._unwind(head)
+        first = self.next_block()
         block, new = first, 0
         while block <= head:
             last = min(block + self.batch_blocks - 1, head)
-            new += self.store.add(self.scope, self.source.read(block, last), last)
+            new += self.store.add(self.scope, self.source.read(block, last), last, self.source.block_hash(last))
             block = last + 1
-        return SyncResult(first, head, new, time.monotonic() - started)
+        return SyncResult(first, head, new, time.monotonic() - started, dropped)
+
+    def _unwind(self, head: int) -> int:
+        """If the chain no longer has the block the cursor stands on (a reorganisation, or a local
+        chain reverted to a snapshot), drop the events after the last stored block it still has."""
+        cursor = self.store.cursor(self.scope)
+        if cursor is None:
+            return 0
+        last, last_hash = cursor
+        if last <= head and (last_hash is None or self.source.block_hash(last) == last_hash):
+            return 0
+        fork, fork_hash = self.start_block - 1, None
+        for block, block_hash in self.store.block_hashes(self.scope, min(last, head)):
+            if self.source.block_hash(block) == block_hash:
+                fork, fork_hash = block, block_hash
+                break
+        return self.store.rewind(self.scope, fork, fork_hash)
 
 
 def scope_of(chain_id: int, genesis_hash: str, issuer: str) -> str:

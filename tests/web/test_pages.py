@@ -1,7 +1,9 @@
 """What the page shows, checked against the chain, in Chromium.
 
-The tests share one chain in the demo's final state and run in file order: the last ones move the
-chain on (a new report, then time past the oracle's maximum report age).
+The tests share one chain in the demo's final state and one server. Ape reverts the chain to its
+snapshot after each test, so what a test adds (a report, a request, time) is gone for the next one,
+while the server's indexer keeps running across them: it must notice the replaced blocks and drop
+their events (the same path as a reorganisation on a real network).
 """
 
 from __future__ import annotations
@@ -124,6 +126,29 @@ def test_new_report__the_page_shows_it(page, server, demo_session):
     latest = page.locator("#report-history tbody tr").first
     assert latest.locator("th").inner_text() == str(posted.nonce)
     assert int(page.locator("[data-field='report-age-s']").inner_text()) == s.now() - c["as_of"]
+
+
+def test_open_request__listed_with_its_age_and_state(page, server, demo_session):
+    import datetime as dt
+
+    from ssi.ops import trading
+    from ssi.ops.market import prices_at, to_base
+
+    s = demo_session
+    wlp, pmm = s.account(None, "wlp"), s.account(None, "pmm")
+    symbols = _chain_figures(s)["symbols"]
+    day = dt.date(2025, 2, 28)
+    qf = trading.make_quote(s, pmm, SYMBOL, "mint", to_base(5, 18), str(wlp.address), prices_at(day, symbols), str(day))
+    request = trading.request_mint(s, wlp, qf, approve=True)
+    s.chain.mine(timestamp=s.now() + 120)
+    page.goto(f"{server.url}/indices/{SYMBOL}")
+    row = page.locator(f"#open-requests tr[data-request='{request.id}']")
+    assert row.locator("td").nth(1).inner_text().lower() == "open"
+    assert row.locator("td").nth(3).inner_text() == "2 min"
+    assert "delivery" in row.locator("td").nth(4).inner_text()
+    row.get_by_role("link", name=str(request.id)).click()
+    page.wait_for_url(f"**/requests/{request.id}")
+    assert page.locator("[data-field='state']").inner_text().lower().startswith("open")
 
 
 def test_stale_report__is_flagged_in_words(page, server, demo_session):
