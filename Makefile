@@ -11,10 +11,14 @@ export SSI_HYPOTHESIS_PROFILE ?= ci
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The browser tests (tests/web) drive the system's Chromium through Playwright (pip, pyproject.toml);
+# Playwright's own browser download cannot work offline, so the browser comes from the package manager.
+CHROMIUM ?= /usr/bin/chromium
+export SSI_CHROMIUM := $(CHROMIUM)
 
-.PHONY: setup demo test gas bench bench-arb node clean fuzz fuzz-planted
+.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) browser
 
 $(PY_STAMP): pyproject.toml
 	@echo "==> Python environment ($(VENV))"
@@ -28,6 +32,19 @@ $(NODE_STAMP): package.json package-lock.json
 	@npm install --no-audit --no-fund --loglevel=error
 	@anvil --version | head -n1
 	@touch $@
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> chromium (apt-get, for the browser tests)"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+			&& test -x "$(CHROMIUM)" \
+			|| { echo "error: apt-get could not install chromium at $(CHROMIUM)" >&2; exit 1; }; \
+	else \
+		echo "error: $(CHROMIUM) not found: the browser tests (tests/web) need Chromium from the system's" \
+			"package manager; as root run \`apt-get install -y chromium\` (or pass CHROMIUM=/path/to/chromium)" >&2; \
+		exit 1; \
+	fi
 
 demo: setup
 	@$(BIN)/ape run demo
@@ -52,6 +69,10 @@ fuzz: setup
 
 fuzz-planted: setup
 	@nice $(BIN)/python -m ssi.fuzz.planted --steps $(SSI_FUZZ_STEPS)
+
+# The proof-of-reserves page of the network Ape connects to (deployments/<network>.json), on :8000.
+serve: setup
+	@$(BIN)/ape run serve
 
 # A persistent local chain for the role commands in separate processes; in another shell:
 #   export APE_FOUNDRY_HOST=http://127.0.0.1:8545 PATH=$$PWD/node_modules/.bin:$$PWD/.venv/bin:$$PATH
