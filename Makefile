@@ -49,8 +49,9 @@ browser:
 demo: setup
 	@$(BIN)/ape run demo
 
+# The whole suite, in two shards side by side (tools/test.sh): one closing line "N passed, N failed".
 test: setup
-	@$(BIN)/ape test tests -q -p no:cacheprovider
+	@tools/test.sh
 
 gas: setup
 	@$(BIN)/ape run gas
