@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -26,6 +27,7 @@ class Desk:
 
     connect: Callable[[], Session]
     symbol: str
+    books: Path  # the deployments directory
 
     def pmm(self, limits: PmmLimits | None = None) -> PmmOperator:
         s = self.connect()
@@ -65,16 +67,26 @@ def run_until_quiet(*operators: Any, rounds: int = 6) -> None:
     raise AssertionError("the operators kept acting")
 
 
-@pytest.fixture
-def desk(project, chain, tmp_path, monkeypatch) -> Desk:
+@pytest.fixture(scope="module")
+def deployed(project, chain, tmp_path_factory) -> Desk:
+    """One deployment per module (Ape reverts each test's transactions to it afterwards)."""
     from ape import accounts  # the account manager (the fixture of that name is the test accounts)
 
-    monkeypatch.setenv("SSI_DEPLOYMENTS_DIR", str(tmp_path / "deployments"))
+    books = tmp_path_factory.mktemp("deployments")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SSI_DEPLOYMENTS_DIR", str(books))
+
+        def connect() -> Session:
+            return Session.connect(project, chain, accounts, chain.provider)
+
+        s = connect()
+        _, entry, _ = deploy(s, s.account(None, "admin"), DeployParams(ephemeral=True))
+    return Desk(connect, entry.symbol, books)
+
+
+@pytest.fixture
+def desk(deployed, tmp_path, monkeypatch) -> Desk:
+    """The module's deployment, with journals of this test's own (the chain is reverted after each test)."""
+    monkeypatch.setenv("SSI_DEPLOYMENTS_DIR", str(deployed.books))
     monkeypatch.setenv("SSI_OPERATOR_STATE", str(tmp_path / "journals"))
-
-    def connect() -> Session:
-        return Session.connect(project, chain, accounts, chain.provider)
-
-    s = connect()
-    _, entry, _ = deploy(s, s.account(None, "admin"), DeployParams(ephemeral=True))
-    return Desk(connect, entry.symbol)
+    return deployed
