@@ -52,7 +52,7 @@ class CustodianOperator(Operator):
             self.journal.save()
         else:
             self._release(log)
-        self.report_if_needed(index)
+        self.report_if_needed(index, handling=event_key(log))
 
     def _release(self, log: Any) -> None:
         """Pay the units of a fill or a refunded delivery to the PMM, each asset once."""
@@ -82,8 +82,18 @@ class CustodianOperator(Operator):
         for entry in self.s.book.indices.values():
             self.report_if_needed(entry.address)
 
-    def report_if_needed(self, index: str) -> None:
-        """Post a report when the last one does not back every claim dated after the latest flow."""
+    def _unpaid_outflow(self, index: str, handling: str | None) -> bool:
+        """A fill or a basket owed back of ``index`` whose release this operator has not paid yet."""
+        issuer = self.s.deployment.issuer
+        start = max(self.journal.last_block + 1, self.s.book.deploy_block)
+        stop = int(self.s.chain.blocks.height) + 1
+        return any(not self.journal.seen(key) and key != handling
+                   for event in (issuer.RedeemFilled, issuer.BasketOwed)
+                   for key in (event_key(x) for x in event.range(start, stop, search_topics={"index": index})))
+
+    def report_if_needed(self, index: str, handling: str | None = None) -> None:
+        """Post a report when the last one does not back every claim dated after the latest flow,
+        and never before every release is paid (``handling``: the event being handled, paid now)."""
         dep = self.s.deployment
         symbol = self.s.book.symbol_at(index)
         token = self.s.token(symbol)
@@ -92,6 +102,8 @@ class CustodianOperator(Operator):
             return
         pending = int(dep.registry.pending_version(token))
         _, last_outflow = (int(x) for x in dep.issuer.flows(token))
+        if self._unpaid_outflow(index, handling):
+            return  # a release not paid yet (its event is still ahead of this operator): pay first, then report
         if pending and self.s.next_timestamp() >= int(dep.registry.effective_at(token)) and self._holds(token, pending):
             if not bool(dep.oracle.is_backed(index, pending, claims, last_outflow)):
                 self._report(symbol, "pending")

@@ -29,6 +29,9 @@ def test_mint_then_redeem__operators_running__settle_and_fill_after_the_wlp_requ
     assert any(f"settle mint request {mint.id}" in x and "Issuer.settle_mint 0x" in x for x in lines)
     assert any(f"fill redeem request {redeem.id}" in x and "Issuer.fill_redeem 0x" in x for x in lines)
     assert any("release BTC for RedeemFilled" in x for x in lines)
+    # Releases are paid before the next report: no report between the fill and the last release.
+    after_mint = [a.what.split()[0] for a in custodian.actions][1:]
+    assert after_mint[-1] == "report" and set(after_mint[:-1]) == {"release"}
     # After the release the custodian reported again: the last report is dated after the outflow.
     _, outflow = (int(x) for x in s.deployment.issuer.flows(s.token(desk.symbol)))
     assert int(s.deployment.oracle.last_as_of(s.token(desk.symbol))) >= outflow > 0
