@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 export SSI_CHROMIUM := $(CHROMIUM)
 
-.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted
+.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted operators demo-operators bench-operators
 
 setup: $(PY_STAMP) $(NODE_STAMP) browser
 
@@ -79,6 +79,25 @@ serve: setup
 #   export APE_FOUNDRY_HOST=http://127.0.0.1:8545 PATH=$$PWD/node_modules/.bin:$$PWD/.venv/bin:$$PATH
 node: setup
 	@anvil --port 8545 --accounts 12
+
+# The desk's operators as Silverback bots (PMM, custodian, keeper) against `make node`, one process
+# each, log lines prefixed by role; Ctrl-C stops them. Deploy first (`ape run deploy`).
+OPERATORS ?= pmm custodian keeper
+operators: setup
+	@export APE_FOUNDRY_HOST=$${APE_FOUNDRY_HOST:-http://127.0.0.1:8545} \
+	  SILVERBACK_NETWORK_CHOICE=$${SILVERBACK_NETWORK_CHOICE:-ethereum:local:foundry}; \
+	trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
+	for role in $(OPERATORS); do \
+	  (silverback run $$role 2>&1 | sed -u "s/^/[$$role] /") & \
+	done; wait
+
+# A mint and a redemption after only the WLP's request, a rebalance after only the compiler's announce.
+demo-operators: setup
+	@$(BIN)/ape run operators demo
+
+# Request to settlement over 20 mints with the operators running: median and maximum, blocks and seconds.
+bench-operators: setup
+	@$(BIN)/ape run operators bench --requests 20
 
 clean:
 	rm -rf $(VENV) node_modules .build .cache

@@ -1,0 +1,12 @@
+"""The pmm operator as a Silverback bot: `silverback run pmm --network ...` (see README, "Running a desk")."""
+
+from ape import chain
+from silverback import SilverbackBot
+
+from ssi.operators import config
+from ssi.operators.wiring import setup_logging, wire
+
+setup_logging()
+bot = SilverbackBot()
+operator = config.pmm_from_env(config.connect())
+wire(bot, operator, chain)

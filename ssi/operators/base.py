@@ -1,0 +1,146 @@
+"""What every operator shares: a session, a journal, one lock, and a log of what it sent.
+
+An operator's handlers are plain methods: ``handle(log)`` for a contract event and ``tick()``
+for the checks that follow chain state rather than an event (a basket falling due). ``sweep()``
+replays every watched event since the journal's last block, in chain order, then ticks: it is
+what a restarted operator runs first and what the block handler runs on every new block, so an
+event missed while the process was down (or between two subscriptions) is still handled, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ssi.ops.errors import OpsError, revert_reason
+from ssi.ops.session import Session
+from ssi.ops.txlog import Sent, sent
+from ssi.operators.journal import Journal, event_key
+
+
+@dataclass
+class Action:
+    """One thing an operator did (or refused), with the transactions it sent."""
+
+    role: str
+    what: str
+    ok: bool
+    detail: str = ""
+    txs: list[Sent] = field(default_factory=list)
+    at: float = field(default_factory=time.time)
+
+    def line(self) -> str:
+        sent_part = "; ".join(f"{t.call} {t.hash} block {t.block}" for t in self.txs) or "nothing sent"
+        verdict = "" if self.ok else "REFUSED "
+        return f"{self.role}: {verdict}{self.what}" + (f" ({self.detail})" if self.detail else "") + f" -> {sent_part}"
+
+
+class Retry(Exception):
+    """Raised by a handler that could not finish: the event stays unhandled and the next sweep retries it."""
+
+
+class Operator:
+    """Base of the PMM, custodian and keeper operators."""
+
+    role = "operator"
+
+    def __init__(self, s: Session, journal: Journal | None = None, logger: logging.Logger | None = None) -> None:
+        self.s = s
+        self.journal = journal or Journal.open(self.role, s.network_choice, s.chain_id, s.genesis_hash(),
+                                               in_memory=s.book_file is None)
+        self.log = logger or logging.getLogger(f"ssi.operators.{self.role}")
+        self.lock = threading.RLock()  # Silverback runs handlers concurrently: one action at a time
+        self.actions: list[Action] = []
+        self._last_refusal: dict[str, str] = {}  # by ``once`` key: the same refusal is logged once
+
+    # -- what to watch ------------------------------------------------------------------------
+
+    def watched(self) -> list[Any]:
+        """The contract events this operator handles (Ape ``ContractEvent`` objects)."""
+        return []
+
+    def on_event(self, log: Any) -> None:
+        """Handle one event; called at most once per event (the journal says which were handled)."""
+
+    def tick(self) -> None:
+        """Checks of chain state that no event announces (a basket falling due, a schedule)."""
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def handle(self, log: Any) -> None:
+        """An event from Silverback or from a sweep: handled once, whoever delivers it first."""
+        key = event_key(log)
+        with self.lock:
+            if self.journal.seen(key):
+                return
+            try:
+                self.on_event(log)
+            except Retry as exc:
+                self.log.warning(f"{self.role}: {log.event_name} at block {log.block_number} left for a retry: {exc}")
+                return
+            self.journal.mark(key)
+
+    def sweep(self, head: int | None = None) -> None:
+        """Handle every watched event since the last sweep (from the deployment on a first run), then tick."""
+        with self.lock:
+            head = int(self.s.chain.blocks.height) if head is None else head
+            start = max(self.journal.last_block + 1, self.s.book.deploy_block)
+            if head >= start:
+                logs = [log for event in self.watched() for log in event.range(start, head + 1)]
+                logs.sort(key=lambda x: (int(x.block_number), int(x.log_index)))
+                for log in logs:
+                    self.handle(log)
+                    if not self.journal.seen(event_key(log)):
+                        break  # left for a retry: resume here next time, in order
+                else:
+                    self.journal.advance(head)
+            self.tick()
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def act(self, what: str, fn: Callable[..., Any], *args: Any, once: str | None = None, **kwargs: Any) -> Any:
+        """Run one ``ssi.ops`` operation; log it with the hashes of what it sent. A refusal
+        (:class:`OpsError`, or a revert) is logged with its reason and returns None; with ``once``
+        given, a refusal equal to the previous one under that key is not logged again."""
+        from ape.exceptions import ApeException, ContractLogicError
+
+        before = int(self.s.chain.blocks.height)
+        try:
+            result = fn(*args, **kwargs)
+        except OpsError as exc:
+            self._refused(what, str(exc), before, logging.WARNING, once)
+            return None
+        except ContractLogicError as exc:
+            self._refused(what, f"reverted: {revert_reason(exc)}", before, logging.WARNING, once)
+            return None
+        except ApeException as exc:
+            self._refused(what, str(exc).strip().splitlines()[0], before, logging.ERROR, once)
+            return None
+        if once is not None:
+            self._last_refusal.pop(once, None)
+        self._record(what, True, "", before, logging.INFO)
+        return result
+
+    @property
+    def last_ok(self) -> bool:
+        return bool(self.actions) and self.actions[-1].ok
+
+    def _refused(self, what: str, detail: str, before: int, level: int, once: str | None) -> None:
+        if once is not None:
+            if self._last_refusal.get(once) == detail:
+                return
+            self._last_refusal[once] = detail
+        self._record(what, False, detail, before, level)
+
+    def refuse(self, what: str, reason: str) -> None:
+        """Log a decision not to act (no transaction)."""
+        self._record(what, False, reason, int(self.s.chain.blocks.height), logging.WARNING)
+
+    def _record(self, what: str, ok: bool, detail: str, before: int, level: int) -> None:
+        txs = sent(self.s, since=before)
+        action = Action(self.role, what, ok, detail, txs)
+        self.actions.append(action)
+        self.log.log(level, action.line())
