@@ -24,6 +24,7 @@ from ssi.ops.chainview import basket, find_request
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import value_per_share
 from ssi.ops.preflight import Step, call_first, send
+from ssi.ops.release import REDEMPTION, mark_paid, release_key
 from ssi.ops.session import Session, iso
 from ssi.ops.tables import tokens
 from ssi.chain.protocol import STATUS, Request, claims_of, quote_for, request_of, required_reserve, settle_gate
@@ -302,6 +303,7 @@ def fill(s: Session, pmm: Any, request_id: int, *, approve: bool = False, releas
         release = s.is_local
     if release:
         local_release(s.mock_assets(), s.account(None, "custodian_wallet"), str(pmm.address), released)
+        mark_paid(s, release_key(REDEMPTION, r.id))
     return released
 
 
