@@ -38,23 +38,31 @@ class Obligation:
     to: str
     block: int
     version: int
+    tx: str  # hash of the transaction that recorded it
+    block_hash: str  # of its block: with the request, what identifies it in the deployments file
     amounts: dict[str, int]  # base units
     decimals: dict[str, int]
     status: str  # paid, pending or unknown
 
     @property
     def key(self) -> str:
-        return release_key(self.kind, self.request)
+        return release_key(self.kind, self.request, self.block_hash)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "request": self.request, "index": self.index, "to": self.to, "block": self.block,
-                "basket_version": self.version, "status": self.status,
+                "transaction": self.tx, "basket_version": self.version, "status": self.status,
                 "amounts": {k: tokens(v, self.decimals[k]) for k, v in self.amounts.items()},
                 "amounts_base_units": {k: str(v) for k, v in self.amounts.items()}}
 
 
-def release_key(kind: str, request: int) -> str:
-    return f"{'fill' if kind == REDEMPTION else 'owed'}:{request}"
+def release_key(kind: str, request: int, block_hash: str) -> str:
+    """What the deployments file records of a paid obligation: its kind, its request and the hash of
+    the block that recorded it (a transaction hash would repeat on a chain rolled back and replayed)."""
+    return f"{'fill' if kind == REDEMPTION else 'owed'}:{request}:{block_hash.lower()}"
+
+
+def _hex(value: Any) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def mark_paid(s: Session, key: str) -> None:
@@ -86,10 +94,12 @@ def obligations(s: Session, symbol: str | None = None, request: int | None = Non
                 views[(index, version)] = basket(s, s.project.IndexToken.at(index), version)
             view = views[(index, version)]
             amounts = {sym: int(u) for sym, u in zip(view.symbols, log.units)}
-            key = release_key(kind, int(log.id))
+            tx = _hex(log.transaction_hash)
+            block_hash = _hex(log.block_hash)
+            key = release_key(kind, int(log.id), block_hash)
             status = ("paid" if key in paid else "pending") if s.book.local.get("custodian_wallet") else "unknown"
             found.append(Obligation(kind, int(log.id), s.book.symbol_at(index), str(getattr(log, to_field)),
-                                    int(log.block_number), version, amounts, dict(view.decimals), status))
+                                    int(log.block_number), version, tx, block_hash, amounts, dict(view.decimals), status))
     found.sort(key=lambda o: (o.block, o.request))
     return found
 

@@ -303,7 +303,8 @@ def fill(s: Session, pmm: Any, request_id: int, *, approve: bool = False, releas
         release = s.is_local
     if release:
         local_release(s.mock_assets(), s.account(None, "custodian_wallet"), str(pmm.address), released)
-        mark_paid(s, release_key(REDEMPTION, r.id))
+        block_hash = s.chain.provider.web3.eth.get_block(int(receipt.block_number))["hash"]
+        mark_paid(s, release_key(REDEMPTION, r.id, "0x" + bytes(block_hash).hex()))
     return released
 
 
