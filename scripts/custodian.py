@@ -15,7 +15,7 @@ from ssi.ops.attest import post_signed, sign_report
 from ssi.ops.cli import (OpsCommand, OpsFailure, account_option, emit, emit_sent, index_option, json_option, refusals,
                          session)
 from ssi.ops.release import obligations, send_pending
-from ssi.ops.custodian import report as post
+from ssi.ops.custodian import report as do_report
 from ssi.ops.inputs import parse_time
 from ssi.ops.render import render_releases, render_report
 
@@ -43,7 +43,7 @@ def report(provider, index, version, signers, holdings_file, as_of, force, accou
     signer_accounts = s.signers(signers)
     sender = s.account(account, "custodian") if account else signer_accounts[0]
     when = parse_time(as_of, "--as-of") if as_of is not None else None
-    result = post(s, sender, signer_accounts, index, version=version, holdings_file=holdings_file, as_of=when,
+    result = do_report(s, sender, signer_accounts, index, version=version, holdings_file=holdings_file, as_of=when,
                   force=force)
     emit_sent(s, result.to_json(), as_json, lambda: render_report(result))
 
