@@ -83,7 +83,8 @@ def render_report(r: Any, verb: str = "posted") -> str:
     lowest = min(r.coverage_pct.values(), default=float("inf"))
     return (f"{verb} reserve report #{r.nonce} for {r.index} basket v{r.version}, as of "
             f"{dt.datetime.fromtimestamp(r.as_of, dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
-            f"signed by {len(r.signers)} custodian signer(s); lowest coverage {pct(lowest)}"
+            + (f"signed by {len(r.signers)} custodian signer(s); " if verb == "posted" else "")
+            + f"lowest coverage {pct(lowest)}"
             f"{' (FORCED: below 100%)' if lowest < 100 else ''}\n"
             + table(["asset", "held", f"required for {r.supply:,.6f} shares", "coverage"], rows))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssi.chain.eip712 import ApeSigner, NavReport, sign_many
+from ssi.chain.timelock import queue
 from ssi.ops.chainview import basket
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import prices_at, value_per_share
@@ -23,9 +24,8 @@ from ssi.ops.preflight import Step, send
 from ssi.ops.session import LOCAL_USSI_SIGNERS, Session, iso
 from ssi.ops.tables import tokens
 from ssi.ops.trading import funding
-from ssi.ussi.token import (KINDS, MINT_WITH_CASH, MINT_WITH_INDEX, REDEEM, STATUS, UssiConfig, UssiRequest,
-                            cash_for_shares, deploy_ussi, operator_change, request_of, ussi_domain, wad)
-from ssi.chain.timelock import queue
+from ssi.ussi.token import (KINDS, MINT_WITH_INDEX, REDEEM, STATUS, UssiConfig, UssiRequest, cash_for_shares,
+                            deploy_ussi, operator_change, request_of, ussi_domain, wad)
 
 
 def contract(s: Session) -> Any:
