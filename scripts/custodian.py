@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ssi.ops.attest import post_signed, sign_report
+from ssi.ops.attest import post_signed, sign_like, sign_report
 from ssi.ops.cli import (OpsCommand, OpsFailure, account_option, emit, emit_sent, index_option, json_option, refusals,
                          session)
 from ssi.ops.release import obligations, send_pending
@@ -56,17 +56,24 @@ def report(provider, index, version, signers, holdings_file, as_of, force, accou
 @click.option("--as-of", "as_of", default=None,
               help="time of the holdings, ISO-8601 (UTC) or Unix; default: the latest block (every signer must use the same)")
 @click.option("--force", is_flag=True, help="sign a report that covers less than 100% of an asset (refused without)")
+@click.option("--like", "like", default=None, type=click.Path(dir_okay=False),
+              help="sign the report of this signature file (another signer's), if the holdings read here agree")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="write the signature file here")
 @account_option("custodian signer")
 @json_option
 @refusals
-def sign(provider, index, version, holdings_file, as_of, force, out, account, as_json) -> None:
+def sign(provider, index, version, holdings_file, as_of, force, like, out, account, as_json) -> None:
     """One signer's signature of the reserve report, written to a file for `custodian post` (sends nothing)."""
     s = session(provider)
     signer = s.account(account, "custodian")
-    when = parse_time(as_of, "--as-of") if as_of is not None else None
-    signed, result = sign_report(s, signer, index, version=version, holdings_file=holdings_file, as_of=when,
-                                 force=force)
+    if like is not None:
+        if as_of is not None or version != "current":
+            raise OpsFailure("--like signs the other file's report: its version and as-of time; drop --version and --as-of")
+        signed, result = sign_like(s, signer, index, like, holdings_file=holdings_file, force=force)
+    else:
+        when = parse_time(as_of, "--as-of") if as_of is not None else None
+        signed, result = sign_report(s, signer, index, version=version, holdings_file=holdings_file, as_of=when,
+                                     force=force)
     Path(out).write_text(json.dumps(signed.to_json(), indent=2) + "\n")
     emit({**result.to_json(), "signature_file": out, "signer": signed.signer}, as_json,
          lambda: f"wrote {out}\n" + render_report(result, f"{signed.signer} signed"))

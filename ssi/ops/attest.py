@@ -23,6 +23,7 @@ from ssi.ops.custodian import (ReportResult, Snapshot, check_coverage, check_sig
                                snapshot)
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.session import Session
+from ssi.ops.tables import tokens
 
 KIND = "ssi-reserve-report-signature"
 
@@ -81,6 +82,41 @@ def sign_report(s: Session, signer: Any, symbol: str, *, version: str = "current
     return out, result_of(s, snap, claims, required, [str(signer.address)])
 
 
+def check_file(s: Session, symbol: str, path: str, f: SignatureFile) -> None:
+    """A signature file of this deployment's oracle and index, whose signature is its signer's."""
+    dep = s.deployment
+    entry = s.book.index(symbol)
+    if f.chain_id != s.chain_id or f.oracle.lower() != str(dep.oracle.address).lower():
+        raise OpsError(f"wrong network: {path} signs for oracle {f.oracle} on chain {f.chain_id}, this "
+                       f"deployment's oracle is {dep.oracle.address} on chain {s.chain_id}")
+    if f.snap.address.lower() != entry.address.lower():
+        raise OpsError(f"{path} signs a report of {f.snap.index} ({f.snap.address}), not of {entry.symbol}")
+    recovered = Account.recover_message(signable(dep.oracle_domain, f.snap.report()), signature=f.signature)
+    if recovered.lower() != f.signer.lower():
+        raise OpsError(f"{path}: the signature is not {f.signer}'s (it recovers to {recovered})")
+
+
+def sign_like(s: Session, signer: Any, symbol: str, path: str, *, holdings_file: str | None = None,
+              force: bool = False) -> tuple[SignatureFile, ReportResult]:
+    """Sign the report another signer signed in ``path``, once the holdings read here agree with it."""
+    theirs = read_signature(path)
+    check_file(s, symbol, path, theirs)
+    ours = snapshot(s, symbol, version=str(theirs.snap.version), holdings_file=holdings_file,
+                    as_of=theirs.snap.as_of)
+    differ = [(sym, a, b) for sym, a, b in zip(ours.symbols, theirs.snap.balances, ours.balances) if a != b]
+    if differ:
+        sym, a, b = differ[0]
+        dec = ours.decimals[sym]
+        raise OpsError(f"{path} reports {tokens(a, dec)} {sym}, the holdings read here are {tokens(b, dec)} "
+                       f"({len(differ)} asset(s) differ): not signed")
+    if ours.report() != theirs.snap.report():
+        what = next(n for n in ("basket_version", "basket_hash", "nonce")
+                    if getattr(ours.report(), n) != getattr(theirs.snap.report(), n))
+        raise OpsError(f"{path} signs another report than the chain now calls for (its {what} differs): not signed")
+    return sign_report(s, signer, symbol, version=str(ours.version), holdings_file=holdings_file,
+                       as_of=ours.as_of, force=force)
+
+
 def post_signed(s: Session, sender: Any, symbol: str, paths: list[str], *, force: bool = False) -> ReportResult:
     """Check M signature files against each other, the signer set and the chain, then post the report."""
     if not paths:
@@ -90,19 +126,12 @@ def post_signed(s: Session, sender: Any, symbol: str, paths: list[str], *, force
     dep = s.deployment
     first_path, first = files[0]
     for path, f in files:
-        if f.chain_id != s.chain_id or f.oracle.lower() != str(dep.oracle.address).lower():
-            raise OpsError(f"wrong network: {path} signs for oracle {f.oracle} on chain {f.chain_id}, this "
-                           f"deployment's oracle is {dep.oracle.address} on chain {s.chain_id}")
-        if f.snap.address.lower() != entry.address.lower():
-            raise OpsError(f"{path} signs a report of {f.snap.index} ({f.snap.address}), not of {entry.symbol}")
+        check_file(s, entry.symbol, path, f)
         if f.snap.report() != first.snap.report():
             what = next(n for n in ("basket_version", "basket_hash", "balances", "as_of", "nonce")
                         if getattr(f.snap.report(), n) != getattr(first.snap.report(), n))
             raise OpsError(f"{path} signs another report than {first_path} (its {what} differs): every signer "
                            "must sign the same report")
-        recovered = Account.recover_message(signable(dep.oracle_domain, f.snap.report()), signature=f.signature)
-        if recovered.lower() != f.signer.lower():
-            raise OpsError(f"{path}: the signature is not {f.signer}'s (it recovers to {recovered})")
     seen: dict[str, str] = {}
     for path, f in files:
         key = f.signer.lower()

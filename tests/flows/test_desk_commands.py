@@ -198,6 +198,34 @@ def test_custodian_sign_and_post__two_separate_signers__back_the_settlement(depl
     assert int(ops["token"].totalSupply()) == 100 * 10**18
 
 
+def test_custodian_sign_like__second_signer_signs_the_first_ones_report(deployed, ops, chain, accounts, tmp_path):
+    delivered(tmp_path, 1)
+    a = signed(tmp_path, "TEST::5")
+    chain.mine(timestamp=chain.pending_timestamp + 60)  # the second signer signs a minute later
+    b = signed(tmp_path, "TEST::6", "--like", a)
+    assert json.loads(Path(b).read_text())["report"] == json.loads(Path(a).read_text())["report"]
+    out("custodian", "post", "--index", "MAG7", a, b)
+    run("wlp", "settle", "--request", "1")
+    assert int(ops["token"].totalSupply()) == 100 * 10**18
+
+
+def test_custodian_sign_like__holdings_that_differ__refuses(deployed, ops, chain, accounts, tmp_path):
+    delivered(tmp_path, 1)
+    a = signed(tmp_path, "TEST::5")
+    wallet = ops["book"]["local"]["custodian_wallet"]
+    holdings = tmp_path / "holdings.json"
+    balances = {s: int(t.balanceOf(wallet)) for s, t in ops["assets"].items()}
+    balances["ETH"] += 1
+    holdings.write_text(json.dumps({k: str(v) for k, v in balances.items()}))
+    line = refused(chain, accounts, "custodian", "sign", "--index", "MAG7", "--account", "TEST::6", "--like", a,
+                   "--holdings", str(holdings), "--out", str(tmp_path / "b.json"))
+    assert line.startswith(f"error: {a} reports ") and " ETH, the holdings read here are " in line
+    assert line.endswith(" (1 asset(s) differ): not signed")
+    assert refused(chain, accounts, "custodian", "sign", "--index", "MAG7", "--account", "TEST::6", "--like", a,
+                   "--version", "pending", "--out", str(tmp_path / "b.json")) == \
+        "error: --like signs the other file's report: its version and as-of time; drop --version and --as-of"
+
+
 def test_custodian_post__fewer_signatures_than_the_threshold__refuses(deployed, chain, accounts, tmp_path):
     delivered(tmp_path, 1)
     a = signed(tmp_path, "TEST::5")
