@@ -76,6 +76,31 @@ def ussi(book_dir, chain, project):
     return project.USSI.at(deployed["address"])
 
 
+def _doc_blocks():
+    spec = importlib.util.spec_from_file_location("ussi_doc_blocks", Path(__file__).with_name("doc_blocks.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ussi_doc_block__runs_as_written(book_dir, chain, project, accounts, tmp_path):
+    """docs/operations.md's USSI block, in order, after a deploy (in a deployments directory of its
+    own, so that it does not meet this module's USSI); every command exits 0."""
+    os.environ["SSI_DEPLOYMENTS_DIR"] = str(tmp_path)
+    try:
+        run("deploy", "--json", "--ephemeral")
+        commands = _doc_blocks().commands("ussi-walkthrough")
+        assert sum(c[2] == "ussi" for c in commands) >= 7
+        for args in commands:
+            run(args[2], *args[3:])
+        st = out("status")
+    finally:
+        os.environ["SSI_DEPLOYMENTS_DIR"] = str(book_dir)
+    assert [(r["id"], r["kind"], r["status"]) for r in st["requests"]] == [(1, "mint with cash", "settled"),
+                                                                           (2, "redeem", "settled")]
+    assert int(project.USSI.at(st["address"]).balanceOf(accounts[3])) > 0
+
+
 def next_block(chain) -> None:
     chain.mine(timestamp=int(chain.blocks.head.timestamp) + 1)
 

@@ -4,14 +4,14 @@ The test owns its node: it starts `anvil --port <free port> --accounts 12`, poin
 APE_FOUNDRY_HOST and runs the walkthrough's commands in order from a scratch directory that links
 to the project (so the quote and signature files the commands write stay out of the repository),
 with a scratch deployments directory. Each command must exit 0. The block is the one after the
-`<!-- walkthrough: ... -->` marker; every line in it that is not a comment must be an `ape run`
-command, so nothing in the block goes unexecuted.
+`<!-- walkthrough: ... -->` marker (tests/flows/doc_blocks.py); every line in it that is not a
+comment must be an `ape run` command, so nothing in the block goes unexecuted.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import shlex
 import shutil
 import signal
 import socket
@@ -23,29 +23,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "operations.md"
-MARKER = "<!-- walkthrough:"
 LINKED = ("ape-config.yaml", "pyproject.toml", "contracts", "scripts", ".build")
 
 
-def walkthrough_commands(text: str) -> list[list[str]]:
-    """The commands of the fenced block after the marker, as argument lists, in order."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(MARKER))
-    fence = start + 1
-    assert lines[fence].startswith("```"), "the walkthrough marker must sit right above a fenced block"
-    end = next(i for i in range(fence + 1, len(lines)) if lines[i].startswith("```"))
-    commands = []
-    for line in lines[fence + 1:end]:
-        args = shlex.split(line, comments=True)
-        if args:
-            assert args[:2] == ["ape", "run"], f"not an `ape run` command: {line!r}"
-            commands.append(args)
-    return commands
+def _doc_blocks():
+    spec = importlib.util.spec_from_file_location("ops_doc_blocks", Path(__file__).with_name("doc_blocks.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def walkthrough_commands() -> list[list[str]]:
+    return _doc_blocks().commands("walkthrough")
 
 
 def test_walkthrough_block__is_commands_only_and_covers_every_role():
-    commands = walkthrough_commands(DOC.read_text())
+    commands = walkthrough_commands()
     scripts = [c[2] for c in commands]
     assert scripts[0] == "deploy"
     for needed in (["pmm", "trade"], ["custodian", "report", "--index", "MAG7", "--version", "pending"],
@@ -113,7 +106,7 @@ def test_walkthrough__every_command_runs_as_written_in_its_own_process(node):
     work, env = node
     ape = str(Path(sys.executable).parent / "ape")
     timings = []
-    for args in walkthrough_commands(DOC.read_text()):
+    for args in walkthrough_commands():
         started = time.monotonic()
         done = subprocess.run([ape, *args[1:]], cwd=work, env=env, capture_output=True, text=True, timeout=300)
         timings.append((time.monotonic() - started, " ".join(args)))
