@@ -53,6 +53,7 @@ class Book:
     cash_token: dict[str, Any]  # symbol, address, decimals
     local: dict[str, Any] = field(default_factory=dict)  # mock assets and custodian wallet
     indices: dict[str, IndexEntry] = field(default_factory=dict)
+    ussi: dict[str, Any] = field(default_factory=dict)  # the USSI token: address, index, deploy block
 
     def index(self, symbol: str) -> IndexEntry:
         """The index by symbol (``MAG7.ssi``) or methodology name (``MAG7``)."""

@@ -77,13 +77,14 @@ def render_plan(plan: Any) -> str:
     return "\n".join(lines)
 
 
-def render_report(r: Any) -> str:
+def render_report(r: Any, verb: str = "posted") -> str:
     rows = [(sym, tokens(bal, r.decimals[sym]), tokens(r.required[sym], r.decimals[sym]), pct(r.coverage_pct[sym]))
             for sym, bal in r.balances.items()]
     lowest = min(r.coverage_pct.values(), default=float("inf"))
-    return (f"posted reserve report #{r.nonce} for {r.index} basket v{r.version}, as of "
+    return (f"{verb} reserve report #{r.nonce} for {r.index} basket v{r.version}, as of "
             f"{dt.datetime.fromtimestamp(r.as_of, dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
-            f"signed by {len(r.signers)} custodian signer(s); lowest coverage {pct(lowest)}"
+            + (f"signed by {len(r.signers)} custodian signer(s); " if verb == "posted" else "")
+            + f"lowest coverage {pct(lowest)}"
             f"{' (FORCED: below 100%)' if lowest < 100 else ''}\n"
             + table(["asset", "held", f"required for {r.supply:,.6f} shares", "coverage"], rows))
 
@@ -95,3 +96,14 @@ def render_waiting(rows: list[dict[str, Any]]) -> str:
     nexts = "\n".join(f"  request {r['id']}: {r['next']}" for r in rows)
     return (table(["id", "index", "side", "status", "shares", "cash", "age", "waits for", "cancellable"], table_rows)
             + "\n\nnext:\n" + nexts)
+
+
+def render_releases(rows: list[Any]) -> str:
+    """``custodian release``: each outflow, to whom, in each asset's decimals, paid or pending."""
+    out = []
+    for o in rows:
+        head = (f"{o.kind} {o.request} of {o.index} (block {o.block}, basket v{o.version}) to {o.to}: {o.status}")
+        body = table(["asset", "amount"], [(k, tokens(v, o.decimals[k])) for k, v in o.amounts.items()])
+        out.append(head + "\n" + body)
+    pending = sum(1 for o in rows if o.status == "pending")
+    return "\n\n".join(out) + f"\n\n{len(rows)} outflow(s), {pending} pending"

@@ -21,9 +21,12 @@ LOCAL_ROLES: dict[str, int] = {
     "pmm": 4,
     "custodian": 5,  # first custodian signer; the next two follow
     "treasury": 8,
-    "custodian_wallet": 9,
+    "custodian_wallet": 9,  # also the USSI's custody
+    "ussi_operator": 4,  # the PMM settles USSI mints and fills its redemptions
+    "ussi_signer": 10,  # first USSI strategy signer; the next follows
 }
 LOCAL_SIGNERS = (5, 6, 7)
+LOCAL_USSI_SIGNERS = (10, 11)
 
 
 @dataclass

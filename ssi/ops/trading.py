@@ -24,6 +24,7 @@ from ssi.ops.chainview import basket, find_request
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.market import value_per_share
 from ssi.ops.preflight import Step, call_first, send
+from ssi.ops.release import REDEMPTION, mark_paid, release_key
 from ssi.ops.session import Session, iso
 from ssi.ops.tables import tokens
 from ssi.chain.protocol import STATUS, Request, claims_of, quote_for, request_of, required_reserve, settle_gate
@@ -182,8 +183,8 @@ def _check_quote(s: Session, qf: QuoteFile, account: Any, side: int) -> tuple[An
     return entry, token
 
 
-def _funding(what: str, token: Any, owner: Any, spender: str, need: int, approve: bool, decimals: int,
-             unit: str) -> list[Step]:
+def funding(what: str, token: Any, owner: Any, spender: str, need: int, approve: bool, decimals: int,
+            unit: str, spender_name: str = "the issuer") -> list[Step]:
     """Balance and allowance of ``owner`` for ``need``: the approval to send first (if asked), else a refusal."""
     have = int(token.balanceOf(owner.address))
     if have < need:
@@ -193,7 +194,7 @@ def _funding(what: str, token: Any, owner: Any, spender: str, need: int, approve
     if allowed >= need:
         return []
     if not approve:
-        raise OpsError(f"insufficient {unit} allowance for the issuer: {allowed / 10**decimals:,.6f} approved, "
+        raise OpsError(f"insufficient {unit} allowance for {spender_name}: {allowed / 10**decimals:,.6f} approved, "
                        f"{need / 10**decimals:,.6f} needed (pass --approve)")
     return [Step("approve", token.approve, (spender, need), owner)]
 
@@ -218,7 +219,7 @@ def request_mint(s: Session, wlp: Any, qf: QuoteFile, *, approve: bool = False, 
     fee = int(dep.issuer.creation_fee(token, qf.quote.cash))
     _check_request_quote(s, qf, token, entry.symbol, max_fee, fee)
     decimals = int(s.book.cash_token["decimals"])
-    steps = _funding("the mint", s.cash(), wlp, str(dep.issuer.address), qf.quote.cash + fee, approve, decimals,
+    steps = funding("the mint", s.cash(), wlp, str(dep.issuer.address), qf.quote.cash + fee, approve, decimals,
                      s.book.cash_token["symbol"])
     steps.append(Step("request mint", dep.issuer.request_mint,
                       (qf.quote.as_tuple(), qf.signature, fee if max_fee is None else max_fee), wlp))
@@ -230,7 +231,7 @@ def request_redeem(s: Session, wlp: Any, qf: QuoteFile, *, approve: bool = False
     dep = s.deployment
     fee = int(dep.issuer.redemption_fee(token, qf.quote.cash))
     _check_request_quote(s, qf, token, entry.symbol, max_fee, fee)
-    steps = _funding("the redemption", token, wlp, str(dep.issuer.address), qf.quote.shares, approve, 18,
+    steps = funding("the redemption", token, wlp, str(dep.issuer.address), qf.quote.shares, approve, 18,
                      entry.symbol)
     steps.append(Step("request redeem", dep.issuer.request_redeem,
                       (qf.quote.as_tuple(), qf.signature, fee if max_fee is None else max_fee), wlp))
@@ -290,7 +291,7 @@ def fill(s: Session, pmm: Any, request_id: int, *, approve: bool = False, releas
     _check_pmm(r, pmm)
     dep = s.deployment
     decimals = int(s.book.cash_token["decimals"])
-    steps = _funding("the fill", s.cash(), pmm, str(dep.issuer.address), r.cash, approve, decimals,
+    steps = funding("the fill", s.cash(), pmm, str(dep.issuer.address), r.cash, approve, decimals,
                      s.book.cash_token["symbol"])
     steps.append(Step("fill", dep.issuer.fill_redeem, (r.as_tuple(),), pmm))
     receipt = send(steps, s.chain.provider)[-1]
@@ -302,6 +303,8 @@ def fill(s: Session, pmm: Any, request_id: int, *, approve: bool = False, releas
         release = s.is_local
     if release:
         local_release(s.mock_assets(), s.account(None, "custodian_wallet"), str(pmm.address), released)
+        block_hash = s.chain.provider.web3.eth.get_block(int(receipt.block_number))["hash"]
+        mark_paid(s, release_key(REDEMPTION, r.id, "0x" + bytes(block_hash).hex()))
     return released
 
 
