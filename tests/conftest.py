@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, settings
 
 from ssi.chain.eip712 import MINT, REDEEM, ApeSigner
 from ssi.chain.protocol import (
-    DAY,
     UNIT_SCALE,
     Deployment,
     IndexSpec,

@@ -13,7 +13,6 @@ import tempfile
 import time
 from typing import Any, Callable
 
-from ssi.chain.protocol import DAY
 from ssi.ops import compiler, trading
 from ssi.ops.chainview import basket
 from ssi.ops.market import prices_at, to_base

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from ssi.chain.eip712 import USSI_DOMAIN, Domain, NavReport, digest, sign_many, signable, typed_data
+from ssi.chain.eip712 import USSI_DOMAIN, Domain, NavReport, sign_many
 from ssi.chain.timelock import Change, apply_all_now
 
 WAD = 10**18

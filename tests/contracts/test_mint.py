@@ -144,7 +144,7 @@ def test_request_mint__quote_changed_after_signing__reverts(flows, index7, proto
 
 @pytest.mark.parametrize("field", ["chain_id", "verifying_contract"])
 def test_request_mint__quote_signed_for_other_domain__reverts(flows, index7, protocol, pmm_signer, field):
-    from ssi.chain.eip712 import Quote, sign
+    from ssi.chain.eip712 import sign
 
     domain = protocol.issuer_domain
     if field == "chain_id":

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from ssi.chain.eip712 import ApeSigner, NavReport, Quote, ReserveReport, digest
-from ssi.chain.protocol import post_report
+from ssi.chain.eip712 import ApeSigner, ReserveReport, digest
 from ssi.chain.timelock import Change, apply_now
 
 

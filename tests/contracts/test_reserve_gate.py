@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ape
 
-from ssi.chain.eip712 import MINT, REDEEM
-from ssi.chain.protocol import DAY, YEAR, asset_id, fee_rate_from_annual, required_reserve
+from ssi.chain.eip712 import MINT
+from ssi.chain.protocol import DAY, YEAR, asset_id, fee_rate_from_annual
 from ssi.chain.timelock import Change, apply_now, cancel, queue
 from tests.invariants import check_escrow, check_real_backing
 

@@ -8,80 +8,22 @@ refusals in its bad-input table.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import json
-import os
 from pathlib import Path
 
 import pytest
-from ape import networks
-from click.testing import CliRunner
 
 from ssi.chain.protocol import DAY
 from ssi.ops.clock import advance
 from ssi.ops.errors import OpsError
 from ssi.ops.session import Session, iso
+from tests.flows.desk import nothing_sent, refused, run
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 QUOTE_DAY = "2025-01-31"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"desk_script_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.cli
-
-
-CLI = {name: _load(name) for name in ("deploy", "wlp", "pmm", "custodian", "index", "chain")}
-
-
-def run(script: str, *args: str, ok: bool = True):
-    result = CliRunner(mix_stderr=False).invoke(CLI[script], list(args), obj={"provider": networks.active_provider})
-    if ok:
-        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def out(script: str, *args: str):
     return json.loads(run(script, *args, "--json").stdout)
-
-
-@contextlib.contextmanager
-def nothing_sent(chain, accounts):
-    height = int(chain.blocks.height)
-    nonces = [int(accounts[i].nonce) for i in range(12)]
-    yield
-    assert int(chain.blocks.height) == height
-    assert [int(accounts[i].nonce) for i in range(12)] == nonces
-
-
-def refused(chain, accounts, script: str, *args: str) -> str:
-    with nothing_sent(chain, accounts):
-        result = run(script, *args, ok=False)
-    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def book_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("deployments")
-    old = os.environ.get("SSI_DEPLOYMENTS_DIR")
-    os.environ["SSI_DEPLOYMENTS_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["SSI_DEPLOYMENTS_DIR"]
-    else:
-        os.environ["SSI_DEPLOYMENTS_DIR"] = old
-
-
-@pytest.fixture(scope="module")
-def deployed(book_dir, chain):
-    return json.loads(run("deploy", "--json", "--ephemeral").stdout)
 
 
 @pytest.fixture

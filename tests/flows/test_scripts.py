@@ -8,37 +8,15 @@ a non-zero exit and an unchanged chain.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
-from ape import networks
-from click.testing import CliRunner
 
 from ssi.chain.protocol import DAY
+from tests.flows.desk import run
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"ops_script_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.cli
-
-
-CLI = {name: _load(name) for name in ("deploy", "compiler", "wlp", "pmm", "custodian", "index")}
-
-
-def run(script: str, *args: str, ok: bool = True):
-    # The test's provider goes in as the click context object, which Ape's ConnectedProviderCommand
-    # uses instead of starting a node of its own.
-    result = CliRunner(mix_stderr=False).invoke(CLI[script], list(args), obj={"provider": networks.active_provider})
-    if ok:
-        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def refused(script: str, *args: str) -> str:
@@ -48,24 +26,6 @@ def refused(script: str, *args: str) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     return lines[0]
-
-
-@pytest.fixture(scope="module")
-def book_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("deployments")
-    old = os.environ.get("SSI_DEPLOYMENTS_DIR")
-    os.environ["SSI_DEPLOYMENTS_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["SSI_DEPLOYMENTS_DIR"]
-    else:
-        os.environ["SSI_DEPLOYMENTS_DIR"] = old
-
-
-@pytest.fixture(scope="module")
-def deployed(book_dir, chain):
-    out = json.loads(run("deploy", "--json", "--ephemeral").stdout)
-    return out
 
 
 @pytest.fixture(scope="module")

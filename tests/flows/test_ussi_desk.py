@@ -3,69 +3,23 @@ report after it, operator settles or fills) and the refusals, each one line with
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
-from ape import networks
-from click.testing import CliRunner
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"ussi_desk_script_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.cli
-
-
-CLI = {name: _load(name) for name in ("deploy", "ussi", "chain")}
-
-
-def run(script: str, *args: str, ok: bool = True):
-    result = CliRunner(mix_stderr=False).invoke(CLI[script], list(args), obj={"provider": networks.active_provider})
-    if ok:
-        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
+from tests.flows import desk
+from tests.flows.desk import run
 
 
 def out(*args: str):
     return json.loads(run("ussi", *args, "--json").stdout)
 
 
-@contextlib.contextmanager
-def nothing_sent(chain, accounts):
-    height = int(chain.blocks.height)
-    nonces = [int(accounts[i].nonce) for i in range(12)]
-    yield
-    assert int(chain.blocks.height) == height
-    assert [int(accounts[i].nonce) for i in range(12)] == nonces
-
-
 def refused(chain, accounts, *args: str) -> str:
-    with nothing_sent(chain, accounts):
-        result = run("ussi", *args, ok=False)
-    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def book_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("deployments")
-    old = os.environ.get("SSI_DEPLOYMENTS_DIR")
-    os.environ["SSI_DEPLOYMENTS_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["SSI_DEPLOYMENTS_DIR"]
-    else:
-        os.environ["SSI_DEPLOYMENTS_DIR"] = old
+    return desk.refused(chain, accounts, "ussi", *args)
 
 
 @pytest.fixture(scope="module")

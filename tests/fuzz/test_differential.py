@@ -18,7 +18,7 @@ import boa
 
 from ssi.chain import boa as harness
 from ssi.chain.eip712 import MINT, REDEEM, Quote, ReserveReport, sign, sign_many
-from ssi.chain.protocol import DAY, IndexSpec, asset_id, required_reserve
+from ssi.chain.protocol import DAY, IndexSpec, required_reserve
 from ssi.chain.timelock import Change, apply_now
 from ssi.fuzz.model import floor_units
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from ssi.chain.eip712 import KeySigner
 from ssi.chain.timelock import Change, apply_now
+from ssi.chain.eip712 import digest
 from ssi.ussi.token import (
     DAY,
     UssiConfig,
     UssiNavReport,
     cash_for_shares,
     deploy_ussi,
-    digest,
     shares_for_cash,
     shares_for_index,
     sign_nav,
