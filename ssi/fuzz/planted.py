@@ -41,8 +41,8 @@ BUGS: tuple[Bug, ...] = (
     Bug(
         "fee-backs-supply",
         "Issuer.vy",
-        "    index: address = request.index\n    self._accrue_fee(index)\n    flows: uint256 = self._flows[index]\n",
-        "    index: address = request.index\n    flows: uint256 = self._flows[index]\n",
+        "    claims: uint256 = supply + fee_owed + (flows & LOW_192)\n",
+        "    claims: uint256 = supply + (flows & LOW_192)\n",
         "settle_mint leaves the fee owed out of the claims, so the treasury's fee backs new shares",
     ),
     Bug(

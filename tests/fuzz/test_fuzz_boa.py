@@ -5,6 +5,7 @@ against the contracts' own. ``make fuzz`` runs the same machine at 10,000 steps.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from ssi.chain.eip712 import NavReport, Quote, ReserveReport, digest
 from ssi.fuzz import machine
@@ -39,3 +40,15 @@ def test_state_machine__1000_steps__every_invariant_holds():
     # The refusals the machine expects were really exercised, not skipped.
     for reason in ("oracle: reserves short", "oracle: report predates flows"):
         assert machine.COUNTERS.reasons.get(reason, 0) > 0, machine.COUNTERS.reasons
+
+
+def test_planted_bugs__each_applies_to_exactly_one_place(tmp_path):
+    """`make fuzz-planted` must plant every bug it names: each substitution matches the sources once
+    (a refactor of the contracts that moves the text fails here, not hours later)."""
+    from ssi.fuzz.planted import BUGS, plant
+
+    for bug in BUGS:
+        copy = plant(bug, tmp_path / bug.name)
+        planted = (copy / bug.file).read_text()
+        original = (Path(__file__).resolve().parents[2] / "contracts" / bug.file).read_text()
+        assert planted != original, bug.name
