@@ -100,9 +100,10 @@ def test_redeem__quote_request_fill(deployed, ops, tmp_path, accounts):
     run("wlp", "redeem", "--quote", quote(tmp_path, "redeem", "40"), "--approve")
     before = int(ops["usdc"].balanceOf(accounts[3]))
     out = json.loads(run("pmm", "fill", "--request", "2", "--approve", "--json").stdout)
-    # 60 shares left with the WLP, plus the management fee the fill minted to the treasury first.
+    # 60 shares left with the WLP, plus the management fee the fill minted to the treasury first
+    # (seconds of 0.5%/year on 100 shares: none if the fill lands in the settlement's second).
     fee_shares = int(ops["token"].balanceOf(accounts[8]))
-    assert 0 < fee_shares < 10**15
+    assert 0 <= fee_shares < 10**15
     assert int(ops["token"].totalSupply()) == 60 * 10**18 + fee_shares
     assert int(ops["usdc"].balanceOf(accounts[3])) > before
     assert set(out["released"]) == {"BTC", "ETH", "XRP", "SOL", "BNB", "DOGE", "ADA"}
