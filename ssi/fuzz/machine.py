@@ -598,12 +598,40 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ time and fee ----
 
-    @rule(seconds=st.sampled_from([1, 600, HOUR, DAY // 2, DAY + 1, 3 * DAY, 20 * DAY]), k=st.integers(0, 2))
-    def time_passes(self, seconds: int, k: int) -> None:
+    @rule(seconds=st.sampled_from([1, 600, HOUR, DAY // 2, DAY + 1, 3 * DAY, 20 * DAY]), k=st.integers(0, 2),
+          accrue=st.booleans())
+    def time_passes(self, seconds: int, k: int, accrue: bool) -> None:
+        """Time passes; sometimes someone mints the fee owed to the treasury, sometimes it stays owed."""
         self._step()
         self._tick(seconds)
-        fee = self.d.issuer.accrue_fee(self.ix[k].address, sender=self.a.anyone.address)
-        assert fee >= 0
+        if accrue:
+            fee = self.d.issuer.accrue_fee(self.ix[k].address, sender=self.a.anyone.address)
+            assert fee >= 0
+
+    @rule(days=st.sampled_from([10, 30, 90]), report=st.sampled_from([True, True, False]))
+    def fee_skim(self, days: int, report: bool) -> None:
+        """The audit's case 2 as a sequence: fee owed and not minted, then a mint of about that many
+        shares marked delivered with nothing delivered, an honest report (or none: the last one
+        predates the delivery), and a settle attempt."""
+        self._step()
+        m = next((x for x in self.ix if int(self.d.registry.fee_rate(x.address)) > 0), None)
+        if m is None or self.paused["issuer"] or int(m.token.totalSupply()) == 0:
+            return
+        self._tick(days * DAY)
+        owed = int(self.d.registry.pending_fee_shares(m.address))
+        if owed < 10**15:
+            return
+        before = set(m.requests)
+        self._request_mint_plain(m, owed)
+        new = set(m.requests) - before
+        if not new:
+            return
+        rid = new.pop()
+        self.d.issuer.deliver_mint(m.requests[rid].as_tuple(), b"\x03" * 32, sender=self.a.pmm.address)
+        m.status[rid] = 2
+        if report and not self.paused["oracle"]:
+            self._honest_report(m, self._version(m), m.basket.assets)
+        self._settle(m, rid)
 
     # ------------------------------------------------------------------ pause ----
 
