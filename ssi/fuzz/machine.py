@@ -71,6 +71,8 @@ class Counters:
     checks: int = 0
     calls: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    #: Called with the step count every 1,000 steps (``make fuzz`` prints progress to stderr).
+    on_thousand: Callable[[int], None] | None = None
 
     def refused(self, reason: str) -> None:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
@@ -181,6 +183,8 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     def _step(self) -> None:
         COUNTERS.steps += 1
+        if COUNTERS.on_thousand is not None and COUNTERS.steps % 1000 == 0:
+            COUNTERS.on_thousand(COUNTERS.steps)
 
     def _contract(self, name: str) -> Any:
         return self.d.ussi if name == "ussi" else getattr(self.d, name)

@@ -92,6 +92,13 @@ def run(
 
 def main() -> int:
     steps = int(os.environ.get("SSI_FUZZ_STEPS", "10000"))
+    started, first = time.perf_counter(), COUNTERS.steps
+
+    def progress(done: int) -> None:
+        ran = done - first
+        print(f"  {ran:,} of {steps:,} steps, {ran / (time.perf_counter() - started):.1f} steps/s", file=sys.stderr, flush=True)
+
+    COUNTERS.on_thousand = progress
     result = run(steps, raise_failure=False)
     if result.failure is not None:
         print(f"FAILED after {result.steps} steps: {result.failure!r}", file=sys.stderr)
