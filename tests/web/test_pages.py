@@ -79,8 +79,11 @@ def test_index_page__supply_history_ends_at_the_chains_supply(page, server, demo
     supply = int(demo_session.token(SYMBOL).totalSupply())
     assert data["supply_exact"] == str(supply)
     assert data["supply_history"][-1]["supply_exact"] == str(supply)
-    assert [p["event"] for p in data["supply_history"]] == ["MintSettled", "FeeSharesMinted", "FeeSharesMinted",
-                                                             "RedeemFilled"]
+    events = [p["event"] for p in data["supply_history"]]
+    # The demo's accrual mints the fee; the redemption's fill mints the seconds since, unless it lands
+    # in the accrual's second (then nothing is owed and no event is emitted).
+    assert events[0] == "MintSettled" and events[-1] == "RedeemFilled", events
+    assert events[1:-1] in (["FeeSharesMinted"], ["FeeSharesMinted", "FeeSharesMinted"]), events
     assert data["open_requests"] == [] and data["pending"] is None
 
 
