@@ -89,7 +89,7 @@ MAX_UINT = 2**256 - 1
 DELIVERY_REFERENCE = b"arb-bot-local-delivery".ljust(32, b"\0")
 #: Gas per round the WLP pays, as measured on anvil (3-asset basket, whole transactions);
 #: the bot starts from these and then uses what it measured.
-DEFAULT_GAS_ESTIMATE = {"mint_and_sell": 388_000, "buy_and_redeem": 268_000}
+DEFAULT_GAS_ESTIMATE = {"mint_and_sell": 400_000, "buy_and_redeem": 270_000}
 
 Log = Callable[[str], None]
 OnStep = Callable[[str], None]
