@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssi.chain.protocol import Request
+from ssi.ussi.token import UssiRequest
 
 UNIT_DENOMINATOR = 10**36
 
@@ -77,22 +78,6 @@ class IndexModel:
         """The custodian pays an outflow out of what it really holds."""
         for asset, amount in zip(assets, units):
             self.held[asset] = max(0, self.held.get(asset, 0) - amount)
-
-
-@dataclass(frozen=True)
-class UssiRequest:
-    """A USSI request as stored on chain (field order of USSI.Request)."""
-
-    id: int
-    kind: int
-    owner: str
-    amount: int
-    min_out: int
-    requested_at: int
-    cancel_after: int
-
-    def as_tuple(self) -> tuple[Any, ...]:
-        return (self.id, self.kind, self.owner, self.amount, self.min_out, self.requested_at, self.cancel_after)
 
 
 @dataclass
