@@ -47,20 +47,21 @@ def prices_at(date: dt.date, symbols: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def load_prices(path: str, symbols: Sequence[str]) -> dict[str, float]:
-    """Prices from a JSON object ``{"BTC": 101313.1, ...}``."""
+def load_prices(path: str, symbols: Sequence[str], label: str | None = None) -> dict[str, float]:
+    """Prices from a JSON object ``{"BTC": 101313.1, ...}``; refusals name it as ``label`` (``--prices PATH``)."""
+    label = label or f"--prices {path}"
     try:
         raw = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
-        raise OpsError(f"--prices {path}: {exc}") from None
+        raise OpsError(f"{label}: {exc}") from None
     from ssi.ops.inputs import price_value
 
     if not isinstance(raw, dict):
-        raise OpsError(f"--prices {path}: expected a JSON object of prices by symbol")
+        raise OpsError(f"{label}: expected a JSON object of prices by symbol")
     missing = [s for s in symbols if s not in raw]
     if missing:
-        raise OpsError(f"--prices {path}: no price for {', '.join(missing)}")
-    return {s: price_value(raw[s], s, f"--prices {path}") for s in symbols}
+        raise OpsError(f"{label}: no price for {', '.join(missing)}")
+    return {s: price_value(raw[s], s, label) for s in symbols}
 
 
 def resolve_prices(date: str | None, prices_file: str | None, symbols: Sequence[str], default: dt.date) -> tuple[dict[str, float], str]:

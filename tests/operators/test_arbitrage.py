@@ -1,0 +1,229 @@
+"""The arbitrage operator with the desk: only the pool's price moves; every protocol step is another operator's.
+
+Checked against what each party really holds: the WLP's cash and shares, the pool's reserves, the
+custodian wallet's assets against every claim; and against the issuer's events (one request per
+round, however often the operator restarts).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from ssi.chain.localchain import custodian_holdings
+from ssi.chain.protocol import claims_of, required_reserve
+from ssi.ops.chainview import basket
+from ssi.ops.errors import OpsError
+from ssi.ops.pool import open_pool, pool_of
+from ssi.ops import trading
+from ssi.operators.arbitrage import ArbitrageOperator, ArbSettings, PriceFeed
+from ssi.operators.journal import Journal
+
+from .conftest import QUOTE_DAY, run_until_quiet
+
+
+def _seed(desk, shares: float = 300.0) -> None:
+    """The WLP mints shares through the desk, to seed pools with."""
+    r = desk.request("mint", shares)
+    run_until_quiet(desk.pmm(), desk.custodian(), desk.keeper())
+    s = desk.connect()
+    assert int(s.deployment.issuer.request_status(r.id)) == 3
+
+
+def _arb(desk, pool, **kw) -> ArbitrageOperator:
+    s = desk.connect()
+    journal = kw.pop("journal", None)
+    return ArbitrageOperator(s, s.account(None, "wlp"), s.account(None, "pmm"), desk.symbol, pool,
+                             PriceFeed(day=QUOTE_DAY), ArbSettings(**kw), journal=journal)
+
+
+def _pool_at(desk, premium: float, shares: float = 100.0):
+    s = desk.connect()
+    arb_nav = _nav(desk)
+    opened = open_pool(s, s.account(None, "wlp"), desk.symbol, int(shares * 10**18),
+                       Decimal(repr(arb_nav * (1 + premium))))
+    return s.project.ConstantProductPool.at(opened.address)
+
+
+def _nav(desk) -> float:
+    from ssi.ops.market import prices_at, value_per_share
+
+    s = desk.connect()
+    token = s.token(desk.symbol)
+    view = basket(s, token, int(s.deployment.registry.version(token)))
+    return value_per_share(view.units, prices_at(QUOTE_DAY, list(view.symbols)), view.decimals)
+
+
+def _assert_custodian_covers_claims(desk) -> None:
+    s = desk.connect()
+    token = s.token(desk.symbol)
+    view = basket(s, token, int(s.deployment.registry.version(token)), round_up=True)
+    held = custodian_holdings(s.mock_assets(), s.custodian_wallet(), view.symbols)
+    claims = claims_of(s.deployment, token)
+    for sym, h in zip(view.symbols, held):
+        assert h >= required_reserve(claims, view.units[sym]), f"custodian short of {sym}"
+
+
+def _requests(s, wlp: str, event: str) -> list:
+    ev = getattr(s.deployment.issuer, event)
+    return list(ev.range(s.book.deploy_block, int(s.chain.blocks.height) + 1, search_topics={"wlp": wlp}))
+
+
+def test_pool_above_nav__mint_and_sell_through_the_desk_brings_it_back(desk):
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    wlp = s.account(None, "wlp").address
+    cash, token = s.cash(), s.token(desk.symbol)
+    cash0, shares0 = int(cash.balanceOf(wlp)), int(token.balanceOf(wlp))
+    arb = _arb(desk, pool)
+    assert arb.premium() > 0.03
+
+    run_until_quiet(arb, desk.pmm(), desk.custodian(), desk.keeper(), rounds=8)
+
+    [done] = arb.journal.notes["rounds"]
+    assert done["action"] == "mint_and_sell" and done["outcome"].startswith("sold")
+    [req] = [x for x in _requests(s, wlp, "MintRequested") if int(x.id) == int(done["request"])]
+    [sold] = [x for x in pool.Swap.range(int(done["block"]), int(s.chain.blocks.height) + 1,
+                                         search_topics={"sender": wlp})]
+    # What the WLP really received: the pool's cash less what the mint cost it; no shares left over.
+    assert int(cash.balanceOf(wlp)) - cash0 == int(sold.amount_out) - int(req.cash) - int(req.fee) == done["profit"]
+    assert done["profit"] > 0
+    assert int(token.balanceOf(wlp)) == shares0 and int(sold.amount_in) == int(req.shares)
+    assert abs(arb.premium()) < 0.01  # back near NAV: inside the band with the PMM's spread and the fees
+    assert arb.assess()[0].action == "none"
+    _assert_custodian_covers_claims(desk)
+
+
+def test_pool_below_nav__buy_and_redeem_cash_arrives_and_custodian_releases(desk):
+    _seed(desk)
+    pool = _pool_at(desk, -0.04)
+    s = desk.connect()
+    wlp, pmm = s.account(None, "wlp").address, s.account(None, "pmm").address
+    cash, token = s.cash(), s.token(desk.symbol)
+    cash0, shares0 = int(cash.balanceOf(wlp)), int(token.balanceOf(wlp))
+    supply0 = int(token.totalSupply())
+    arb, pmm_op, custodian = _arb(desk, pool), desk.pmm(), desk.custodian()
+
+    run_until_quiet(arb, pmm_op, custodian, desk.keeper(), rounds=8)
+
+    [done] = arb.journal.notes["rounds"]
+    assert done["action"] == "buy_and_redeem" and "filled" in done["outcome"]
+    [req] = [x for x in _requests(s, wlp, "RedeemRequested") if int(x.id) == int(done["request"])]
+    [bought] = list(pool.Swap.range(int(done["block"]), int(s.chain.blocks.height) + 1, search_topics={"sender": wlp}))
+    [filled] = list(s.deployment.issuer.RedeemFilled.range(int(done["block"]), int(s.chain.blocks.height) + 1,
+                                                          search_topics={"id": int(req.id)}))
+    assert int(bought.amount_out) == int(req.shares)
+    assert int(cash.balanceOf(wlp)) - cash0 == int(req.cash) - int(req.fee) - int(bought.amount_in) == done["profit"]
+    assert done["profit"] > 0
+    fee_shares = sum(int(x.shares) for x in s.deployment.issuer.FeeSharesMinted.range(
+        int(done["block"]), int(s.chain.blocks.height) + 1))  # the fill mints the fee owed first
+    assert int(token.balanceOf(wlp)) == shares0
+    assert int(token.totalSupply()) == supply0 - int(req.shares) + fee_shares
+    # The PMM really received the released basket, and the custodian still covers every claim.
+    view = basket(s, token, int(filled.basket_version))
+    for sym, units in zip(view.symbols, filled.units):
+        assert int(s.mock_assets()[sym].balanceOf(pmm)) >= int(units)
+    assert any(a.what.startswith("release") and a.ok for a in custodian.actions)
+    _assert_custodian_covers_claims(desk)
+    assert abs(arb.premium()) < 0.01
+
+
+def test_inside_the_band__nothing_sent(desk):
+    _seed(desk)
+    pool = _pool_at(desk, 0.0)
+    s = desk.connect()
+    arb = _arb(desk, pool)
+    nonce = s.account(None, "wlp").nonce
+    arb.sweep()
+    assert arb.round is None and not arb.actions and s.account(None, "wlp").nonce == nonce
+
+
+def test_restart_after_the_request_was_sent__finds_it_and_does_not_request_again(desk):
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    wlp = s.account(None, "wlp")
+    journal = Journal(None, s.chain_id, s.genesis_hash())
+    arb = _arb(desk, pool, journal=journal)
+    arb._open()  # the round is journaled and quoted, as the operator does before sending ...
+    arb._advance(arb.round)
+    assert arb.round["phase"] == "request"
+    # ... and the request goes out, but the process dies before the journal says so
+    trading.request_mint(s, wlp, trading.QuoteFile.from_json(arb.round["quote"]), approve=True)
+    before = len(_requests(s, wlp.address, "MintRequested"))
+
+    restarted = _arb(desk, pool, journal=Journal(None, s.chain_id, s.genesis_hash(), notes=json.loads(
+        json.dumps(journal.notes))))
+    run_until_quiet(restarted, desk.pmm(), desk.custodian(), desk.keeper(), rounds=8)
+
+    assert len(_requests(s, wlp.address, "MintRequested")) == before  # not requested twice
+    [done] = restarted.journal.notes["rounds"]
+    assert done["outcome"].startswith("sold") and done["profit"] > 0
+
+
+def test_restart_after_the_sale_was_sent__does_not_sell_twice(desk):
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    wlp = s.account(None, "wlp")
+    arb = _arb(desk, pool)
+    sells: list = []
+    original = arb._swap
+
+    def die_after_sending(r, *, cash_in):  # the swap is mined; the process stops before journaling it
+        if not cash_in:
+            s.token(desk.symbol).approve(pool.address, int(r["shares"]), sender=wlp)
+            r["nonce"] = arb._nonce("pending")
+            pool.swap(int(r["shares"]), False, int(r["cost"]), wlp.address, sender=wlp)
+            sells.append(r["nonce"])
+            raise KeyboardInterrupt
+        original(r, cash_in=cash_in)
+
+    arb._swap = die_after_sending
+    with pytest.raises(KeyboardInterrupt):
+        run_until_quiet(arb, desk.pmm(), desk.custodian(), desk.keeper(), rounds=8)
+    assert sells and arb.round["phase"] == "sell" and arb.round["nonce"] == sells[0]
+    shares_left = int(s.token(desk.symbol).balanceOf(wlp.address))
+
+    restarted = _arb(desk, pool, journal=arb.journal)
+    restarted.sweep()
+    [done] = restarted.journal.notes["rounds"]
+    assert done["outcome"].startswith("sold")
+    assert len(list(pool.Swap.range(int(done["block"]), int(s.chain.blocks.height) + 1,
+                                    search_topics={"sender": wlp.address}))) == 1
+    assert int(s.token(desk.symbol).balanceOf(wlp.address)) == shares_left
+
+
+def test_a_bad_prices_file_is_refused_and_nothing_sent(desk, tmp_path):
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    prices = tmp_path / "prices.json"
+    from ssi.ops.market import prices_at
+
+    token = s.token(desk.symbol)
+    symbols = list(basket(s, token, int(s.deployment.registry.version(token))).symbols) + ["ETH"]
+    prices.write_text(json.dumps({**prices_at(QUOTE_DAY, symbols), "BTC": -1}))
+    arb = ArbitrageOperator(s, s.account(None, "wlp"), s.account(None, "pmm"), desk.symbol, pool,
+                            PriceFeed(path=prices))
+    nonce = s.account(None, "wlp").nonce
+    arb.sweep()
+    assert arb.round is None and s.account(None, "wlp").nonce == nonce
+    [refusal] = [a for a in arb.actions if not a.ok]
+    assert refusal.detail == f"prices file {prices}: price of BTC must be a positive finite number, not -1"
+
+
+def test_open_pool_refusals(desk):
+    s = desk.connect()
+    wlp = s.account(None, "wlp")
+    held = int(s.token(desk.symbol).balanceOf(wlp.address))
+    with pytest.raises(OpsError, match=r"fewer than the [0-9.,]+ to seed: mint first"):
+        open_pool(s, wlp, desk.symbol, held + 10**18, Decimal(100))
+    with pytest.raises(OpsError, match=r"--price -1: must be a positive number of cash units per share"):
+        open_pool(s, wlp, desk.symbol, 10**18, Decimal(-1))
+    s.book.local.pop("pools", None)  # (in memory: earlier tests of this module recorded theirs)
+    with pytest.raises(OpsError, match="no pool of MAG7.ssi on ethereum:local: `ape run arb pool --index MAG7`"):
+        pool_of(s, desk.symbol)
