@@ -1,4 +1,4 @@
-"""`ape run arb once|watch|bench`: the arbitrage bot on a local venue.
+"""`ape run arb once|watch|bench`: the arbitrage bot on a local venue; `ape run arb pool`: a pool for the desk.
 
 Each command deploys a venue on the connected local chain (the protocol, an index of
 ``--assets`` at 100 USD per share priced from the bundled data on ``--date``, mock assets
@@ -10,6 +10,11 @@ and cash, and a pool of ``--pool-shares`` shares seeded ``--premium`` away from 
   NAV shock of ``--sigma``;
 - ``bench``: the 50-shock run: mean and max |premium| before and after the rounds, total
   profit, gas per round (a JSON object on stdout, a table on stderr).
+
+``pool`` is different: it works on the deployment of `ape run deploy` (not a venue of its own),
+opening the pool of an index that the arbitrage operator (`silverback run arbitrage`) trades, seeded
+from the WLP's shares at ``--premium`` from NAV (or at ``--price``), and records it in the
+deployments file.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ape.logging import logger
 from ssi.arb.bot import ArbError, GasModel, Roles, Venue, build_local_venue, run_round, run_shocks
 from ssi.arb.paper import paper_venue
 from ssi.arb.prices import BundledPrices, ScaledPrices, random_shock
-from ssi.ops.cli import OpsCommand, quiet_traces  # also silences the plugin config warning
+from ssi.ops.cli import OpsCommand, account_option, emit_sent, index_option, json_option, prices_options, quiet_traces, refusals, session
 
 
 def _fail(message: str) -> None:
@@ -238,3 +243,55 @@ def _table(s: dict[str, Any]) -> list[str]:
         rows.append(f"gas per {action} round: WLP {g['wlp_mean']:,},"
                     f" all parties {g['all_parties_mean']:,}")
     return rows
+
+
+@cli.command(cls=OpsCommand)
+@index_option
+@click.option("--shares", required=True, help="whole index shares to seed the pool with (the LP's own)")
+@click.option("--premium", type=float, default=None,
+              help="seed at NAV x (1 + PREMIUM) at the --date/--prices prices, e.g. 0.02 (default 0)")
+@click.option("--price", default=None, help="or: seed at this price, cash units per share")
+@click.option("--fee-bps", type=int, default=30, show_default=True, help="the pool's swap fee")
+@prices_options
+@account_option("WLP (the liquidity provider)")
+@json_option
+@refusals
+def pool(provider, index, shares, premium, price, fee_bps, date, prices_file, account, as_json) -> None:
+    """Local chain: open the index's pool for the arbitrage operator and record it in the deployments file."""
+    import datetime as dt
+    from decimal import Decimal, InvalidOperation
+
+    from ssi.ops.chainview import basket
+    from ssi.ops.errors import OpsError
+    from ssi.ops.inputs import parse_amount
+    from ssi.ops.market import resolve_prices, value_per_share
+    from ssi.ops.pool import open_pool
+    from ssi.ops.tables import tokens
+
+    s = session(provider)
+    entry = s.book.index(index)
+    amount = parse_amount(shares, "--shares", 18, "a share")
+    if price is not None and premium is not None:
+        raise OpsError("give --premium or --price, not both")
+    if price is not None:
+        try:
+            at = Decimal(price)
+        except InvalidOperation:
+            raise OpsError(f"--price {price!r} is not a number") from None
+        nav = None
+    else:
+        premium = 0.0 if premium is None else premium
+        if not -0.5 < premium < 1.0:
+            raise OpsError(f"--premium {premium:g}: must be between -0.5 and 1.0")
+        token = s.token(entry.symbol)
+        view = basket(s, token, int(s.deployment.registry.version(token)))
+        prices, _ = resolve_prices(date, prices_file, view.symbols, dt.date.fromisoformat(entry.reference))
+        nav = value_per_share(view.units, prices, view.decimals)
+        at = Decimal(repr(nav)) * (1 + Decimal(repr(premium)))
+    opened = open_pool(s, s.account(account, "wlp"), entry.symbol, amount, at, fee_bps)
+    unit = s.book.cash_token["symbol"]
+    emit_sent(s, {**opened.to_json(), "nav": nav}, as_json,
+              lambda: f"pool of {entry.symbol} at {opened.address}: {tokens(opened.shares, 18)} shares and "
+                      f"{tokens(opened.cash, int(s.book.cash_token['decimals']))} {unit}, fee {fee_bps} bps"
+                      + (f" ({float(at) / nav - 1:+.2%} from NAV {nav:,.4f})" if nav else "")
+                      + "; recorded in the deployments file")

@@ -290,3 +290,34 @@ def test_custodian_release__wallet_short__refuses_and_sends_nothing(deployed, op
     line = refused(chain, accounts, "custodian", "release", "--send")
     assert line.startswith("error: the custodian wallet holds 0 BTC, the pending releases need 0.0")
     assert line.endswith(": nothing sent")
+
+
+# -- arb pool --------------------------------------------------------------------------------
+
+
+def test_arb_pool__opens_the_pool_at_the_premium_and_records_it(tmp_path, ops, book_dir, chain, accounts):
+    minted(tmp_path, "100")
+    data = out("arb", "pool", "--index", "MAG7", "--shares", "40", "--premium", "0.02", "--date", QUOTE_DAY)
+    from ape import project
+
+    pool = project.ConstantProductPool.at(data["pool"])
+    reserve_index, reserve_cash = (int(x) for x in pool.reserves())
+    assert reserve_index == 40 * 10**18 == int(data["shares"])
+    price = reserve_cash / 10**6 / 40
+    assert price == pytest.approx(data["nav"] * 1.02, rel=1e-6)
+    assert json.loads((book_dir / "local.json").read_text())["local"]["pools"]["MAG7.ssi"] == data["pool"]
+    assert [t["call"] for t in data["transactions"]][-1].endswith("add_liquidity")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--shares", "1"], "error: 0x90F79bf6EB2c4f870365E785982E1f101E93b906 holds 0 MAG7.ssi, fewer than the 1 to "
+                        "seed: mint first"),
+    (["--shares", "1", "--premium", "2"], "error: --premium 2: must be between -0.5 and 1.0"),
+    (["--shares", "1", "--premium", "0.1", "--price", "100"], "error: give --premium or --price, not both"),
+    (["--shares", "1", "--price", "abc"], "error: --price 'abc' is not a number"),
+    (["--shares", "-3"], "error: --shares -3: must be positive"),
+    (["--shares", "1", "--fee-bps", "5000"], "error: --fee-bps 5000: must be between 0 and 1000"),
+])
+def test_arb_pool__refusals(ops, chain, accounts, args, message):
+    line = refused(chain, accounts, "arb", "pool", "--index", "MAG7", *args)
+    assert line == message
