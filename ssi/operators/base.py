@@ -124,6 +124,42 @@ class Operator:
         self._record(what, True, "", before, logging.INFO)
         return result
 
+    def send_once(self, key: str, what: str, sender: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Send ``fn`` (one transaction of ``sender``) at most once under ``key``, even across a crash.
+
+        The sender's next nonce is journaled before the transaction goes out. After a restart, a
+        step journaled at nonce ``n`` went out if the sender's count is past ``n``: it is then taken
+        as sent (and waited for while only pending), never sent again. This needs ``sender`` to send
+        nothing else between the journal line and the transaction (its operator's own wallet), and
+        ``fn`` to refuse a revert before sending (Ape estimates gas first). Returns True once sent."""
+        sent_keys = self.journal.notes.setdefault("sent", {})
+        if key in sent_keys:
+            return True
+        sending = self.journal.notes.setdefault("sending", {})
+        if key in sending:
+            n = int(sending[key])
+            if self._count(sender, "pending") > n:
+                if self._count(sender, "latest") <= n:
+                    raise Retry(f"{what}: sent at nonce {n} before a restart, not mined yet")
+                del sending[key]
+                sent_keys[key] = f"nonce {n}"
+                self.journal.save()
+                self.log.info(f"{self.role}: {what}: sent at nonce {n} before a restart; not sent again")
+                return True
+            del sending[key]  # journaled, never sent: the process stopped in between
+        sending[key] = self._count(sender, "pending")
+        self.journal.save()
+        self.act(what, fn, *args, **kwargs)
+        n = sending.pop(key)
+        if self.last_ok:
+            sent_keys[key] = f"nonce {n}"
+        self.journal.save()
+        return self.last_ok
+
+    def _count(self, sender: Any, block: str) -> int:
+        """``sender``'s transaction count at ``block`` ("pending" counts what waits in the mempool)."""
+        return int(self.s.chain.provider.web3.eth.get_transaction_count(str(sender.address), block))
+
     @property
     def last_ok(self) -> bool:
         return bool(self.actions) and self.actions[-1].ok

@@ -2,7 +2,8 @@
 
 - ``RedeemFilled`` and ``BasketOwed``: release the event's units to the PMM (local chain: mock
   asset transfers from the custodian wallet, ``ssi.chain.localchain.release``), one asset at a
-  time, each recorded in the journal so that a restart never pays an asset twice.
+  time, each journaled at the wallet's nonce before it is sent (``Operator.send_once``), so that
+  a restart never pays an asset twice, not even after a crash between the transfer and its record.
 - Then, and after every ``MintDelivered``: when the index's last report no longer backs every
   claim dated at or after the latest delivery and outflow, sign and post a report of the real
   holdings (``ssi.ops.custodian.report``: local chain, the wallet's balances; elsewhere a holdings
@@ -69,9 +70,8 @@ class CustodianOperator(Operator):
         for sym, amount in units.items():
             if sym in paid or amount == 0:
                 continue
-            self.act(f"release {sym} for {log.event_name} {int(log.id)}", release, self.s.mock_assets(),
-                     wallet, str(log.pmm), {sym: amount})
-            if not self.last_ok:
+            if not self.send_once(f"{key}:{sym}", f"release {sym} for {log.event_name} {int(log.id)}", wallet,
+                                  release, self.s.mock_assets(), wallet, str(log.pmm), {sym: amount}):
                 raise Retry(f"release of {sym} failed")
             paid.append(sym)
             self.journal.save()

@@ -76,3 +76,42 @@ def test_custodian__stopped_in_the_middle_of_a_release__pays_each_asset_exactly_
     # and it reported after the release (the report is dated after the outflow)
     _, outflow = (int(x) for x in s.deployment.issuer.flows(s.token(desk.symbol)))
     assert int(s.deployment.oracle.last_as_of(s.token(desk.symbol))) >= outflow
+
+
+def test_custodian__killed_after_a_transfer_is_mined_and_before_its_record__does_not_pay_it_again(desk, monkeypatch):
+    """The window the journal alone left open: the transfer is on chain, the journal does not say so."""
+    pmm, keeper = desk.pmm(), desk.keeper()
+    desk.request("mint", 100)
+    custodian = desk.custodian()
+    run_until_quiet(pmm, custodian, keeper)
+    redeem = desk.request("redeem", 60)
+    run_until_quiet(pmm)
+    s = pmm.s
+    filled = [x for x in s.deployment.issuer.RedeemFilled.range(s.book.deploy_block, s.chain.blocks.height + 1)
+              if int(x.id) == redeem.id][0]
+    pmm_address = str(pmm.pmm.address)
+    before = _balances(s, pmm_address)
+
+    real_release = custodian_module.release
+
+    def killed_after_the_transfer(*args, **kwargs):
+        real_release(*args, **kwargs)  # mined ...
+        raise KeyboardInterrupt  # ... and the process is killed before the journal records it
+
+    monkeypatch.setattr(custodian_module, "release", killed_after_the_transfer)
+    try:
+        custodian.sweep()
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the release was not attempted")
+    monkeypatch.setattr(custodian_module, "release", real_release)
+    paid_once = _balances(s, pmm_address)
+    assert sum(paid_once[k] != before[k] for k in before) == 1  # one asset paid before the kill
+
+    restarted = desk.custodian()  # reads the journal file: the transfer's nonce, not its record
+    run_until_quiet(restarted)
+    after = _balances(s, pmm_address)
+    view = basket(s, s.token(desk.symbol), int(filled.basket_version))
+    expected = dict(zip(view.symbols, (int(u) for u in filled.units)))
+    assert {sym: after[sym] - before[sym] for sym in expected} == expected  # that asset not paid a second time
