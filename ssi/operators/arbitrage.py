@@ -35,7 +35,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ssi.arb.bot import DEFAULT_GAS_ESTIMATE
 from ssi.arb.model import BPS, Costs, Plan, PoolState, decide, gas_cost_cash, premium
@@ -115,26 +115,43 @@ class ArbitrageOperator(Operator):
     role = "arbitrage"
 
     def __init__(self, s: Session, wlp: Any, quoter: Any, symbol: str, pool: Any, feed: PriceFeed,
-                 settings: ArbSettings | None = None, *, journal: Journal | None = None, logger: Any = None) -> None:
+                 settings: ArbSettings | None = None, *, locate: Callable[[], Any] | None = None,
+                 journal: Journal | None = None, logger: Any = None) -> None:
+        """``pool`` None: not opened yet; ``locate()`` is then asked for it on every block until it is."""
         super().__init__(s, journal, logger)
         self.wlp = wlp
         self.quoter = quoter  # the PMM account whose quoting service signs (local chain: its key)
         self.symbol = s.book.index(symbol).symbol
-        self.pool = pool
         self.feed = feed
         self.settings = settings or ArbSettings()
-        token = s.token(self.symbol)
-        if str(pool.index_token()).lower() != str(token.address).lower():
+        self.locate = locate
+        self.pool = self._checked(pool) if pool is not None else None
+
+    def _checked(self, pool: Any) -> Any:
+        if str(pool.index_token()).lower() != str(self.s.token(self.symbol).address).lower():
             raise OpsError(f"pool {pool.address} does not trade {self.symbol}")
-        if str(pool.cash_token()).lower() != str(s.cash().address).lower():
+        if str(pool.cash_token()).lower() != str(self.s.cash().address).lower():
             raise OpsError(f"pool {pool.address} does not trade against {self.symbol}'s cash token")
+        return pool
+
+    def _found(self) -> bool:
+        """The pool is known (or has just been found: ``locate()`` no longer refuses)."""
+        if self.pool is None and self.locate is not None:
+            try:
+                self.pool = self._checked(self.locate())
+            except OpsError as exc:
+                self._refused("waiting for a pool", str(exc), int(self.s.chain.blocks.height),
+                              logging.INFO, "pool")
+                return False
+            self.log.info(f"arbitrage: trading {self.symbol} in the pool at {self.pool.address}")
+        return self.pool is not None
 
     # -- events -------------------------------------------------------------------------------
 
     def watched(self) -> list[Any]:
         issuer = self.s.deployment.issuer
-        return [self.pool.Swap, issuer.MintSettled, issuer.RedeemFilled, issuer.RequestRejected,
-                issuer.RequestCancelled]
+        swaps = [self.pool.Swap] if self.pool is not None else []  # else: found later, followed block by block
+        return swaps + [issuer.MintSettled, issuer.RedeemFilled, issuer.RequestRejected, issuer.RequestCancelled]
 
     def on_event(self, log: Any) -> None:
         """Any of them may move a round on (its request settled or filled) or open one (a swap moved the pool)."""
@@ -148,6 +165,8 @@ class ArbitrageOperator(Operator):
 
     def tick(self) -> None:
         with self.lock:
+            if not self._found():
+                return
             for _ in range(8):  # a round can pass several steps in one go (settled → sold)
                 before = json.dumps(self.round, sort_keys=True, default=str)
                 if self.round is None:
@@ -182,7 +201,7 @@ class ArbitrageOperator(Operator):
         try:
             plan, nav, _ = self.assess()
         except OpsError as exc:
-            self._refused("arbitrage: read the prices", str(exc), int(self.s.chain.blocks.height), logging.WARNING, "prices")
+            self._refused("read the prices", str(exc), int(self.s.chain.blocks.height), logging.WARNING, "prices")
             return
         if plan.action == "none":
             return

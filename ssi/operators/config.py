@@ -142,8 +142,16 @@ def arbitrage_from_env(s: Session) -> ArbitrageOperator:
     settings = ArbSettings(spread_bps=float(spread or 0.0), max_shares=_shares("SSI_ARB_MAX_SHARES"),
                            gas_price_wei=int(float(gwei or 0.0) * 10**9),
                            native_price=_number("SSI_ARB_NATIVE_PRICE", None, positive=True))
+    def locate() -> Any:
+        s.reload_book()  # `ape run arb pool` in another process records the pool in the deployments file
+        return pool_of(s, symbol)
+
+    try:
+        pool = pool_of(s, symbol)
+    except OpsError:
+        pool = None  # the operator waits for it (logged once), looking on every block
     return ArbitrageOperator(s, s.account(_env("SSI_ARB_ACCOUNT"), "wlp"), s.account(_env("SSI_ARB_QUOTER"), "pmm"),
-                             symbol, pool_of(s, symbol), feed, settings)
+                             symbol, pool, feed, settings, locate=locate)
 
 
 def fee_cron() -> str:

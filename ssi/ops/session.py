@@ -95,6 +95,11 @@ class Session:
         if self.book_file is not None:
             book.save(self.book_file)
 
+    def reload_book(self) -> None:
+        """Forget the deployments file read so far: the next use reads it again (another process wrote it)."""
+        if self.book_file is not None:
+            self._book = None
+
     def save(self) -> None:
         if self.book_file is not None and self._book is not None:
             self._book.save(self.book_file)

@@ -66,21 +66,24 @@ def test_silverback_desk__mint_request__delivered_reported_settled_by_the_bot(de
     assert f"keeper: settle mint request {request.id}" in text and "Issuer.settle_mint 0x" in text
 
 
-def test_silverback_arbitrage__pool_above_nav__the_bot_mints_through_the_desk_and_sells(desk, chain, tmp_path):
+def test_silverback_arbitrage__started_before_its_pool__finds_it_and_brings_it_back_to_nav(desk, chain, tmp_path):
+    """The arbitrage bot starts with no pool on the chain, waits, reads the pool `open_pool` records
+    (as `ape run arb pool` does from another process), then mints through the desk bot and sells."""
     from .test_arbitrage import _nav
 
     s = desk.connect()
     wlp = s.account(None, "wlp")
-    with bot("desk", desk, chain, tmp_path) as desk_bot:
-        until(lambda: started(desk_bot[1]), [desk_bot], STARTUP)
+    with bot("desk", desk, chain, tmp_path) as desk_bot, bot("arbitrage", desk, chain, tmp_path) as arb_bot:
+        both = [desk_bot, arb_bot]
+        until(lambda: started(desk_bot[1]) and started(arb_bot[1]), both, STARTUP)
+        assert "arbitrage: REFUSED waiting for a pool (no pool of MAG7.ssi" in arb_bot[1].read_text()
         seed = desk.request("mint", 120)  # shares to seed the pool with, minted by the desk bot
-        until(lambda: STATUS[int(s.deployment.issuer.request_status(seed.id))] == "settled", [desk_bot], 120)
+        until(lambda: STATUS[int(s.deployment.issuer.request_status(seed.id))] == "settled", both, 120)
         pool = open_pool(s, wlp, desk.symbol, 100 * 10**18, Decimal(repr(_nav(desk) * 1.04)))
         cash_before = int(s.cash().balanceOf(wlp.address))
-        with bot("arbitrage", desk, chain, tmp_path) as arb_bot:
-            both = [desk_bot, arb_bot]
-            until(lambda: "arbitrage: round mint_and_sell closed: sold" in arb_bot[1].read_text(), both, STARTUP + 120)
+        until(lambda: "arbitrage: round mint_and_sell closed: sold" in arb_bot[1].read_text(), both, 120)
     text = arb_bot[1].read_text()
+    assert f"arbitrage: trading MAG7.ssi in the pool at {pool.address}" in text
     assert "arbitrage: request mint of" in text and "Issuer.request_mint 0x" in text
     assert "ConstantProductPool.swap 0x" in text
     sold = list(s.project.ConstantProductPool.at(pool.address).Swap.range(
