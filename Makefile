@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 export SSI_CHROMIUM := $(CHROMIUM)
 
-.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted operators demo-operators bench-operators
+.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted operators demo-operators bench-operators bench-operators-interval
 
 setup: $(PY_STAMP) $(NODE_STAMP) browser
 
@@ -80,9 +80,10 @@ serve: setup
 node: setup
 	@anvil --port 8545 --accounts 12
 
-# The desk's operators as Silverback bots (PMM, custodian, keeper) against `make node`, one process
-# each, log lines prefixed by role; Ctrl-C stops them. Deploy first (`ape run deploy`).
-OPERATORS ?= pmm custodian keeper
+# The desk's operators as Silverback bots (PMM, custodian, keeper, arbitrage) against `make node`, one
+# process each, log lines prefixed by role; Ctrl-C stops them. Deploy first (`ape run deploy`); the
+# arbitrage bot waits for its pool (`ape run arb pool`).
+OPERATORS ?= pmm custodian keeper arbitrage
 operators: setup
 	@export APE_FOUNDRY_HOST=$${APE_FOUNDRY_HOST:-http://127.0.0.1:8545} \
 	  SILVERBACK_NETWORK_CHOICE=$${SILVERBACK_NETWORK_CHOICE:-ethereum:local:foundry}; \
@@ -98,6 +99,10 @@ demo-operators: setup
 # Request to settlement over 20 mints with the operators running: median and maximum, blocks and seconds.
 bench-operators: setup
 	@$(BIN)/ape run operators bench --requests 20
+
+# The same at Base's pace: a block every 2 s (anvil interval mining), 5 mints (about 3 min).
+bench-operators-interval: setup
+	@$(BIN)/ape run operators bench --requests 5 --block-time 2
 
 clean:
 	rm -rf $(VENV) node_modules .build .cache

@@ -30,21 +30,26 @@ def demo(provider) -> None:  # noqa: ANN001
 
 @cli.command(cls=ConnectedProviderCommand)
 @click.option("--requests", "n", default=20, show_default=True, help="mint requests, one after the other")
+@click.option("--block-time", type=click.IntRange(min=0, max=60), default=0, show_default=True,
+              help="seconds between blocks (anvil interval mining; Base: 2); 0: a block per transaction")
 @click.option("--json", "as_json", is_flag=True)
-def bench(provider, n: int, as_json: bool) -> None:  # noqa: ANN001
+def bench(provider, n: int, block_time: int, as_json: bool) -> None:  # noqa: ANN001
     """Request to settlement with the operators running: median and maximum, in blocks and seconds."""
     from ape import accounts, chain, project
 
     from ssi.operators.showcase import bench as run
 
     quiet_ape_log()
-    result = run(project, chain, accounts, n, (lambda _: None) if as_json else click.echo)
+    if n < 1:
+        raise click.UsageError(f"--requests {n}: must be at least 1")
+    result = run(project, chain, accounts, n, (lambda _: None) if as_json else click.echo, block_time)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
     b, c = result["blocks_request_to_settle"], result["blocks_counted"]
     w, m, sec = result["blocks_custodian_wait"], result["blocks_pmm_local_transfers"], result["seconds_request_to_settle"]
-    click.echo(f"\n{result['requests']} mint requests, request to settlement with the operators running (anvil, automine):")
+    mining = f"a block every {block_time} s" if block_time else "automine"
+    click.echo(f"\n{result['requests']} mint requests, request to settlement with the operators running (anvil, {mining}):")
     click.echo(f"  seconds                         median {sec['median']:.2f}  max {sec['max']:.2f}")
     click.echo(f"  blocks, all                     median {b['median']:.0f}  max {b['max']:.0f}")
     click.echo(f"    of which PMM's local asset transfers  median {m['median']:.0f}  max {m['max']:.0f}")

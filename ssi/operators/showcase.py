@@ -102,8 +102,32 @@ def demo(project: Any, chain: Any, accounts: Any, echo: Callable[[str], None] = 
     return out
 
 
-def bench(project: Any, chain: Any, accounts: Any, n: int = 20, echo: Callable[[str], None] = print) -> dict[str, Any]:
+def interval_mining(chain: Any, seconds: int) -> None:
+    """anvil: a block every ``seconds`` (Base's pace is 2), whether or not a transaction waits; 0: automine.
+
+    Ape's foundry provider takes an anvil that does not automine for one mined by hand and returns
+    a receipt before the transaction is in a block; against a public chain it waits for the block.
+    While the interval holds, this process's provider is told the node mines by itself, so every
+    operation waits for its block as it would on Base."""
+    provider_type = type(chain.provider)
+    if seconds:
+        chain.provider.make_request("evm_setAutomine", [False])
+        chain.provider.make_request("evm_setIntervalMining", [seconds])
+        if not hasattr(provider_type, "_ssi_auto_mine"):
+            provider_type._ssi_auto_mine = provider_type.auto_mine
+            provider_type.auto_mine = property(lambda self: True)
+    else:
+        chain.provider.make_request("evm_setIntervalMining", [0])
+        chain.provider.make_request("evm_setAutomine", [True])
+        if hasattr(provider_type, "_ssi_auto_mine"):
+            provider_type.auto_mine = provider_type._ssi_auto_mine
+            del provider_type._ssi_auto_mine
+
+
+def bench(project: Any, chain: Any, accounts: Any, n: int = 20, echo: Callable[[str], None] = print,
+          block_time: int = 0) -> dict[str, Any]:
     connect, symbol = _setup(project, chain, accounts)
+    interval_mining(chain, block_time)  # after the deployment, which is quicker on automine
     operators = _desk(connect)
     for op in operators:
         op.log.disabled = True  # the figures, not the log lines
@@ -122,6 +146,9 @@ def bench(project: Any, chain: Any, accounts: Any, n: int = 20, echo: Callable[[
             echo(f"  mint {i + 1:>2}/{n}: {timings[-1].blocks} blocks ({timings[-1].counted} counted), {waited:.2f} s")
     finally:
         driver.stop()
+        if block_time:
+            interval_mining(chain, 0)
     result = summary(timings)
+    result["block_time"] = block_time
     result["errors"] = [repr(e) for e in driver.errors]
     return result
