@@ -403,7 +403,7 @@ class ArbitrageOperator(Operator):
         return int(self.pool.get_amount_out(amount, cash_in)) if amount > 0 else 0
 
     def _nonce(self, block: str) -> int:
-        return int(self.s.chain.provider.web3.eth.get_transaction_count(str(self.wlp.address), block))
+        return self._count(self.wlp, block)
 
     def premium(self) -> float:
         """The pool's premium over NAV at the feed's prices now."""

@@ -40,17 +40,22 @@ def test_pmm__restarted_after_the_first_of_two_requests__delivers_the_second_onc
         assert abs((after[sym] - held[sym]) - expected) <= expected // 10**6
 
 
-def test_custodian__stopped_in_the_middle_of_a_release__pays_each_asset_exactly_once(desk, monkeypatch):
+def _filled_not_released(desk):
+    """100 shares minted, 60 redeemed and filled; the custodian (returned) has not seen the fill yet."""
     pmm, keeper = desk.pmm(), desk.keeper()
     desk.request("mint", 100)
     custodian = desk.custodian()
     run_until_quiet(pmm, custodian, keeper)
     redeem = desk.request("redeem", 60)
-    run_until_quiet(pmm)  # filled; the custodian has not seen it yet
+    run_until_quiet(pmm)
     s = pmm.s
-    filled = s.deployment.issuer.RedeemFilled.range(s.book.deploy_block, s.chain.blocks.height + 1)
-    filled = [x for x in filled if int(x.id) == redeem.id][0]
-    pmm_address = str(pmm.pmm.address)
+    filled = [x for x in s.deployment.issuer.RedeemFilled.range(s.book.deploy_block, s.chain.blocks.height + 1)
+              if int(x.id) == redeem.id][0]
+    return s, custodian, filled, str(pmm.pmm.address)
+
+
+def test_custodian__stopped_in_the_middle_of_a_release__pays_each_asset_exactly_once(desk, monkeypatch):
+    s, custodian, filled, pmm_address = _filled_not_released(desk)
     before = _balances(s, pmm_address)
 
     real_release = custodian_module.release
@@ -80,16 +85,7 @@ def test_custodian__stopped_in_the_middle_of_a_release__pays_each_asset_exactly_
 
 def test_custodian__killed_after_a_transfer_is_mined_and_before_its_record__does_not_pay_it_again(desk, monkeypatch):
     """The window the journal alone left open: the transfer is on chain, the journal does not say so."""
-    pmm, keeper = desk.pmm(), desk.keeper()
-    desk.request("mint", 100)
-    custodian = desk.custodian()
-    run_until_quiet(pmm, custodian, keeper)
-    redeem = desk.request("redeem", 60)
-    run_until_quiet(pmm)
-    s = pmm.s
-    filled = [x for x in s.deployment.issuer.RedeemFilled.range(s.book.deploy_block, s.chain.blocks.height + 1)
-              if int(x.id) == redeem.id][0]
-    pmm_address = str(pmm.pmm.address)
+    s, custodian, filled, pmm_address = _filled_not_released(desk)
     before = _balances(s, pmm_address)
 
     real_release = custodian_module.release
