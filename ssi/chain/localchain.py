@@ -52,12 +52,11 @@ def custodian_holdings(assets: MockAssets, custodian: str, symbols: Sequence[str
 
 
 def deliver(assets: MockAssets, pmm: Any, custodian: str, amounts: Mapping[str, int]) -> None:
-    """The PMM delivers basket amounts to the custodian (it acquires them first: mock mint)."""
+    """The PMM delivers basket amounts to the custodian: it buys each asset and has the venue settle
+    it straight to the custodian's address (a mock mint from the PMM: one transaction per asset)."""
     for symbol, amount in amounts.items():
         if amount > 0:
-            token = assets[symbol]
-            token.mint(pmm, amount, sender=pmm)
-            token.transfer(custodian, amount, sender=pmm)
+            assets[symbol].mint(custodian, amount, sender=pmm)
 
 
 def release(assets: MockAssets, custodian: Any, pmm: str, amounts: Mapping[str, int]) -> None:

@@ -125,13 +125,23 @@ class Operator:
         return result
 
     def send_once(self, key: str, what: str, sender: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-        """Send ``fn`` (one transaction of ``sender``) at most once under ``key``, even across a crash.
+        """:meth:`once` for one logged operation (``act``): True once sent, now or before a restart."""
+
+        def send() -> bool:
+            self.act(what, fn, *args, **kwargs)
+            return self.last_ok
+
+        return self.once(key, what, sender, send)
+
+    def once(self, key: str, what: str, sender: Any, send: Callable[[], bool]) -> bool:
+        """Run ``send`` (one transaction of ``sender``; True when sent) at most once under ``key``,
+        even across a crash.
 
         The sender's next nonce is journaled before the transaction goes out. After a restart, a
         step journaled at nonce ``n`` went out if the sender's count is past ``n``: it is then taken
         as sent (and waited for while only pending), never sent again. This needs ``sender`` to send
         nothing else between the journal line and the transaction (its operator's own wallet), and
-        ``fn`` to refuse a revert before sending (Ape estimates gas first). Returns True once sent."""
+        ``send`` to refuse a revert before sending (Ape estimates gas first)."""
         sent_keys = self.journal.notes.setdefault("sent", {})
         if key in sent_keys:
             return True
@@ -149,12 +159,12 @@ class Operator:
             del sending[key]  # journaled, never sent: the process stopped in between
         sending[key] = self._count(sender, "pending")
         self.journal.save()
-        self.act(what, fn, *args, **kwargs)
+        ok = send()
         n = sending.pop(key)
-        if self.last_ok:
+        if ok:
             sent_keys[key] = f"nonce {n}"
         self.journal.save()
-        return self.last_ok
+        return ok
 
     def _count(self, sender: Any, block: str) -> int:
         """``sender``'s transaction count at ``block`` ("pending" counts what waits in the mempool)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssi.chain.eip712 import MINT
+from ssi.chain.localchain import deliver as local_deliver
 from ssi.chain.protocol import STATUS, Request, required_reserve
 from ssi.ops import trading
 from ssi.ops.chainview import basket
@@ -61,12 +62,27 @@ class PmmOperator(Operator):
             return
         if r.side == MINT:
             amounts = self.act(f"deliver mint request {r.id} ({tokens(r.shares, 18)} shares)",
-                               trading.deliver, self.s, self.pmm, r.id, f"operator delivery {r.id}")
+                               trading.deliver, self.s, self.pmm, r.id, f"operator delivery {r.id}",
+                               move=lambda amounts: self._buy(r.id, amounts))
             if amounts is not None:
                 self.log.info("pmm: delivered " + ", ".join(f"{k} {v}" for k, v in amounts.items()))
         else:
             self.act(f"fill redeem request {r.id} ({tokens(r.shares, 18)} shares)",
                      trading.fill, self.s, self.pmm, r.id, approve=True, release=False)
+
+    def _buy(self, rid: int, amounts: dict[str, int]) -> None:
+        """Local chain: buy each asset to the custodian's address, each purchase journaled at the
+        PMM's nonce first (``once``), so a restart in the middle buys only what is still missing."""
+        assets, wallet = self.s.mock_assets(), self.s.custodian_wallet()
+        for sym, amount in amounts.items():
+            if amount == 0:
+                continue
+
+            def buy(sym: str = sym, amount: int = amount) -> bool:
+                local_deliver(assets, self.pmm, wallet, {sym: amount})
+                return True
+
+            self.once(f"buy {rid}:{sym}", f"buy {sym} for mint request {rid}", self.pmm, buy)
 
     def outside_limits(self, r: Request) -> str:
         """Why this desk will not take the request on ('' when it will)."""

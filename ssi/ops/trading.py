@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from eth_account import Account
 from eth_utils import keccak
@@ -254,8 +254,10 @@ def _check_pmm(r: Request, account: Any) -> None:
         raise OpsError(f"request {r.id} belongs to PMM {r.pmm}, not account {account.address}")
 
 
-def deliver(s: Session, pmm: Any, request_id: int, reference: str = "", *, move_assets: bool | None = None) -> dict[str, int]:
-    """Record delivery of a mint's basket; on the local chain first move it to the custodian wallet."""
+def deliver(s: Session, pmm: Any, request_id: int, reference: str = "", *, move_assets: bool | None = None,
+            move: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
+    """Record delivery of a mint's basket; on the local chain first move it to the custodian wallet
+    (``move(amounts)`` when given: the PMM operator journals each asset's purchase)."""
     r, _ = _request(s, request_id, side=MINT)
     _check_pmm(r, pmm)
     dep = s.deployment
@@ -269,7 +271,10 @@ def deliver(s: Session, pmm: Any, request_id: int, reference: str = "", *, move_
     ref = keccak(text=reference or f"request {r.id}")
     call_first("deliver", dep.issuer.deliver_mint, r.as_tuple(), ref, sender=pmm)  # before any asset moves
     if move_assets:
-        local_deliver(s.mock_assets(), pmm, s.custodian_wallet(), amounts)
+        if move is not None:
+            move(amounts)
+        else:
+            local_deliver(s.mock_assets(), pmm, s.custodian_wallet(), amounts)
     call_or_refuse("deliver", dep.issuer.deliver_mint, r.as_tuple(), ref, sender=pmm)
     return amounts
 

@@ -111,3 +111,38 @@ def test_custodian__killed_after_a_transfer_is_mined_and_before_its_record__does
     view = basket(s, s.token(desk.symbol), int(filled.basket_version))
     expected = dict(zip(view.symbols, (int(u) for u in filled.units)))
     assert {sym: after[sym] - before[sym] for sym in expected} == expected  # that asset not paid a second time
+
+
+def test_pmm__killed_in_the_middle_of_buying_the_basket__buys_only_what_is_missing(desk, monkeypatch):
+    from ssi.operators import pmm as pmm_module
+
+    request = desk.request("mint", 50)
+    pmm = desk.pmm()
+    s = pmm.s
+    wallet = s.custodian_wallet()
+    held = _balances(s, wallet)
+    real_deliver = pmm_module.local_deliver
+    bought: list[str] = []
+
+    def killed_after_three(assets, who, to, amounts):
+        real_deliver(assets, who, to, amounts)  # mined ...
+        bought.extend(amounts)
+        if len(bought) == 3:
+            raise KeyboardInterrupt  # ... and the process is killed before the journal records the third
+
+    monkeypatch.setattr(pmm_module, "local_deliver", killed_after_three)
+    try:
+        pmm.sweep()
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(pmm_module, "local_deliver", real_deliver)
+    assert len(bought) == 3 and STATUS[int(s.deployment.issuer.request_status(request.id))] == "open"
+
+    restarted = desk.pmm()
+    restarted.sweep()
+    assert STATUS[int(s.deployment.issuer.request_status(request.id))] == "delivered"
+    units = basket(s, s.token(desk.symbol), 1, round_up=True).units
+    after = _balances(s, wallet)
+    for sym, u in units.items():  # every asset once: the three bought before the kill are not bought again
+        expected = required_reserve(request.shares, u)
+        assert abs((after[sym] - held[sym]) - expected) <= expected // 10**6, sym
