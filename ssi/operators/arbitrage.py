@@ -348,7 +348,7 @@ class ArbitrageOperator(Operator):
             self._refused(what, str(exc), int(self.s.chain.blocks.height), logging.WARNING, "swap")
             return
         if approve:
-            if self.act(f"approve the pool for {what}", send, approve, self.s.chain.provider) is None:
+            if self.act(f"approve the pool ({what})", send, approve, self.s.chain.provider) is None:
                 return
         r["nonce"] = self._nonce("pending")
         self.journal.save()

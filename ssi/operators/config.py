@@ -116,7 +116,7 @@ def keeper_from_env(s: Session) -> KeeperOperator:
 
 
 def arbitrage_from_env(s: Session) -> ArbitrageOperator:
-    from ssi.ops.pool import pool_of
+    from ssi.ops.pool import locator, pool_of
 
     indices = list(s.book.indices.values())
     wanted = _env("SSI_ARB_INDEX")
@@ -142,16 +142,12 @@ def arbitrage_from_env(s: Session) -> ArbitrageOperator:
     settings = ArbSettings(spread_bps=float(spread or 0.0), max_shares=_shares("SSI_ARB_MAX_SHARES"),
                            gas_price_wei=int(float(gwei or 0.0) * 10**9),
                            native_price=_number("SSI_ARB_NATIVE_PRICE", None, positive=True))
-    def locate() -> Any:
-        s.reload_book()  # `ape run arb pool` in another process records the pool in the deployments file
-        return pool_of(s, symbol)
-
     try:
         pool = pool_of(s, symbol)
     except OpsError:
         pool = None  # the operator waits for it (logged once), looking on every block
     return ArbitrageOperator(s, s.account(_env("SSI_ARB_ACCOUNT"), "wlp"), s.account(_env("SSI_ARB_QUOTER"), "pmm"),
-                             symbol, pool, feed, settings, locate=locate)
+                             symbol, pool, feed, settings, locate=locator(s, symbol))
 
 
 def fee_cron() -> str:

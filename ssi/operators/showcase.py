@@ -1,8 +1,8 @@
 """``ape run operators demo`` and ``ape run operators bench``: the desk at work on a local chain.
 
-Both deploy MAG7.ssi on the node Ape reaches, start the PMM, custodian and keeper operators in
-this process (:class:`ssi.operators.local.Driver`, a sweep per block as the Silverback bots do),
-and then send only what the WLP and the compiler send.
+Both deploy MAG7.ssi on the node Ape reaches, start the PMM, custodian and keeper operators (the
+demo also the arbitrage operator) in this process (:class:`ssi.operators.local.Driver`, a sweep per
+block as the Silverback bots do), and then send only what the WLP, the market and the compiler send.
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ import datetime as dt
 import os
 import tempfile
 import time
+from decimal import Decimal
 from typing import Any, Callable
 
 from ssi.ops import compiler, trading
 from ssi.ops.chainview import basket
-from ssi.ops.market import prices_at, to_base
+from ssi.ops.market import prices_at, to_base, value_per_share
+from ssi.ops.pool import locator, open_pool
 from ssi.ops.session import Session
 from ssi.ops.setup import DeployParams, deploy
 from ssi.operators.custodian import CustodianOperator
 from ssi.operators.keeper import KeeperOperator
 from ssi.operators.local import Driver, Timing, status, summary, timing_of, wait_for
+from ssi.operators.arbitrage import ArbitrageOperator, PriceFeed
 from ssi.operators.pmm import PmmOperator
 
 QUOTE_DAY = dt.date(2025, 1, 31)
@@ -59,7 +62,10 @@ def _request(s: Session, symbol: str, side: str, shares: float, lock: Any) -> tu
 
 def demo(project: Any, chain: Any, accounts: Any, echo: Callable[[str], None] = print) -> dict[str, Any]:
     connect, symbol = _setup(project, chain, accounts)
-    operators = _desk(connect)
+    s_arb = connect()
+    arb = ArbitrageOperator(s_arb, s_arb.account(None, "wlp"), s_arb.account(None, "pmm"), symbol, None,
+                            PriceFeed(day=QUOTE_DAY), locate=locator(s_arb, symbol))
+    operators = [*_desk(connect), arb]
     driver = Driver(operators)
     for op in operators:
         op.log.disabled = False
@@ -67,8 +73,9 @@ def demo(project: Any, chain: Any, accounts: Any, echo: Callable[[str], None] = 
     s = connect()
     out: dict[str, Any] = {}
     try:
-        echo(f"deployed {symbol}; PMM, custodian and keeper running. The WLP requests a mint of 100 shares:")
-        mint, t0 = _request(s, symbol, "mint", 100, driver.lock)
+        echo(f"deployed {symbol}; PMM, custodian, keeper and arbitrage (no pool yet) running. "
+             "The WLP requests a mint of 200 shares:")
+        mint, t0 = _request(s, symbol, "mint", 200, driver.lock)
         wait_for(lambda: status(s, mint.id) == "settled", driver.lock)
         out["mint_seconds"] = time.monotonic() - t0
         echo(f"  request {mint.id} settled {out['mint_seconds']:.1f} s later, with no other command")
@@ -80,6 +87,8 @@ def demo(project: Any, chain: Any, accounts: Any, echo: Callable[[str], None] = 
                  >= int(s.deployment.issuer.flows(token)[1]), driver.lock)
         out["redeem_seconds"] = time.monotonic() - t0
         echo(f"  request {redeem.id} filled, basket released and reported {out['redeem_seconds']:.1f} s later")
+        out.update(_arbitrage_scene(s, symbol, arb, driver, echo))
+        driver.operators = [op for op in driver.operators if op is not arb]  # the pool stays where it is now
         echo("The compiler announces the 2025-02-25 basket:")
         with driver.lock:
             plan = compiler.plan_rebalance(s, symbol, dt.date(2025, 2, 25))
@@ -122,6 +131,42 @@ def interval_mining(chain: Any, seconds: int) -> None:
         if hasattr(provider_type, "_ssi_auto_mine"):
             provider_type.auto_mine = provider_type._ssi_auto_mine
             del provider_type._ssi_auto_mine
+
+
+def _arbitrage_scene(s: Session, symbol: str, arb: ArbitrageOperator, driver: Driver,
+                     echo: Callable[[str], None]) -> dict[str, Any]:
+    """The pool leaves NAV twice; only the market moves it, the arbitrage operator and the desk do the rest."""
+    wlp, trader = s.account(None, "wlp"), s.accounts.test_accounts[11]
+    out: dict[str, Any] = {}
+    with driver.lock:
+        token = s.token(symbol)
+        view = basket(s, token, int(s.deployment.registry.version(token)))
+        nav = value_per_share(view.units, prices_at(QUOTE_DAY, list(view.symbols)), view.decimals)
+        echo(f"The WLP opens a pool with 100 shares at 4% above NAV ({nav:,.2f} USDC):")
+        opened = open_pool(s, wlp, symbol, 100 * 10**18, Decimal(repr(nav * 1.04)))
+        pool = s.project.ConstantProductPool.at(opened.address)
+    t0 = time.monotonic()
+    wait_for(lambda: len(arb.journal.notes.get("rounds", [])) >= 1, driver.lock)
+    out["arb_mint_seconds"] = time.monotonic() - t0
+    with driver.lock:
+        first = arb.journal.notes["rounds"][-1]
+        echo(f"  arbitrage: {first['action']}: {first['outcome']}; profit {first['profit'] / 1e6:,.2f} USDC, "
+             f"pool now {arb.premium():+.2%} from NAV, {out['arb_mint_seconds']:.1f} s")
+    with driver.lock:
+        echo("A trader sells 6 shares into the pool, pushing it below NAV:")
+        token.transfer(trader, 6 * 10**18, sender=wlp)
+        token.approve(pool.address, 6 * 10**18, sender=trader)
+        pool.swap(6 * 10**18, False, 0, trader.address, sender=trader)
+        echo(f"  pool {arb.premium():+.2%} from NAV")
+    t0 = time.monotonic()
+    wait_for(lambda: len(arb.journal.notes.get("rounds", [])) >= 2, driver.lock)
+    out["arb_redeem_seconds"] = time.monotonic() - t0
+    with driver.lock:
+        second = arb.journal.notes["rounds"][-1]
+        echo(f"  arbitrage: {second['action']}: {second['outcome']}; profit {second['profit'] / 1e6:,.2f} USDC, "
+             f"pool now {arb.premium():+.2%} from NAV, {out['arb_redeem_seconds']:.1f} s")
+    out["arb_rounds"] = [first, second]
+    return out
 
 
 def bench(project: Any, chain: Any, accounts: Any, n: int = 20, echo: Callable[[str], None] = print,

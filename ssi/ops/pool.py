@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from ssi.ops.errors import OpsError, call_or_refuse
 from ssi.ops.session import Session
@@ -79,3 +79,13 @@ def pool_of(s: Session, symbol: str) -> Any:
     if not s.chain.provider.get_code(address):
         raise OpsError(f"no contract at the pool address {address}")
     return s.project.ConstantProductPool.at(address)
+
+
+def locator(s: Session, symbol: str) -> Callable[[], Any]:
+    """``pool_of`` afresh each call: another process (``ape run arb pool``) may have recorded the pool since."""
+
+    def locate() -> Any:
+        s.reload_book()
+        return pool_of(s, symbol)
+
+    return locate
