@@ -92,6 +92,7 @@ class ArbSettings:
     gas_price_wei: int = 10**9  # the gas price a round's profit is planned with
     native_price: float | None = None  # USD per native token; None: the price feed's ETH
     ttl: int = 600  # seconds a quote it asks for stays valid
+    retry_blocks: int = 10  # after a round that did not complete (refused, expired, rejected): blocks to wait
 
 
 def plan_round(pool: PoolState, nav: float, costs: Costs, spread_bps: float) -> Plan:
@@ -198,6 +199,13 @@ class ArbitrageOperator(Operator):
         return plan_round(pool, nav, costs, self.settings.spread_bps), nav, prices
 
     def _open(self) -> None:
+        head = int(self.s.chain.blocks.height)
+        if head < int(self.journal.notes.get("quiet_until", -1)):
+            return  # the last round did not complete: not again at once
+        if bool(self.s.deployment.issuer.paused()):
+            self._refused("open a round", "the issuer is paused by the guardian", head, logging.INFO, "paused")
+            return
+        self._last_refusal.pop("paused", None)
         try:
             plan, nav, _ = self.assess()
         except OpsError as exc:
@@ -210,7 +218,6 @@ class ArbitrageOperator(Operator):
         cap = min(self.settings.max_shares or int(limits.max_shares), int(limits.max_shares))
         if min(shares, cap) < int(limits.min_shares):
             return  # a round this small is under the issuer's minimum request
-        head = int(self.s.chain.blocks.height)
         r: dict[str, Any] = {"action": plan.action, "block": head, "nav": nav,
                              "premium": plan.premium_before, "cash_before": self._cash(),
                              "expected_profit": plan.expected_profit}
@@ -312,8 +319,10 @@ class ArbitrageOperator(Operator):
         elif status in ("cancelled", "rejected"):
             self._close(r, f"request {rid} {status}: escrow refunded")
         elif status == "open" and self.s.next_timestamp() > int(r["deadline"]):
-            self.act(f"cancel request {rid}: the PMM let its quote expire", trading.cancel, self.s, self.wlp, rid,
-                     once=f"cancel {rid}")
+            if self.act(f"cancel request {rid}: the PMM let its quote expire", trading.cancel, self.s, self.wlp, rid,
+                        once=f"cancel {rid}") is not None:
+                r["cancelled_at"] = int(self.s.chain.blocks.height)  # (a change: the tick looks again, now)
+                self.journal.save()
 
     def _swap(self, r: dict[str, Any], *, cash_in: bool) -> None:
         """Buy (cash in) or sell (shares in) once: journaled at the WLP's nonce before it is sent."""
@@ -386,6 +395,8 @@ class ArbitrageOperator(Operator):
         rounds.append(done)
         del rounds[:-ROUNDS_KEPT]
         self.journal.notes["round"] = None
+        if not (outcome.startswith("sold") or "filled" in outcome):
+            self.journal.notes["quiet_until"] = done["closed_block"] + self.settings.retry_blocks
         self.journal.save()
         extra = f"; holding {tokens(held, 18)} shares" if held and "filled" not in outcome else ""
         self.log.info(f"arbitrage: round {r['action']} closed: {outcome}; cash {profit:+,} base units "

@@ -227,3 +227,40 @@ def test_open_pool_refusals(desk):
     s.book.local.pop("pools", None)  # (in memory: earlier tests of this module recorded theirs)
     with pytest.raises(OpsError, match="no pool of MAG7.ssi on ethereum:local: `ape run arb pool --index MAG7`"):
         pool_of(s, desk.symbol)
+
+
+def test_issuer_paused__no_round_opened_and_nothing_sent(desk):
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    s.deployment.issuer.pause(sender=s.account(None, "guardian"))
+    arb = _arb(desk, pool)
+    nonce = s.account(None, "wlp").nonce
+    arb.sweep()
+    arb.sweep()
+    assert arb.round is None and s.account(None, "wlp").nonce == nonce
+    assert [a.detail for a in arb.actions] == ["the issuer is paused by the guardian"]  # logged once
+
+
+def test_quote_left_to_expire__the_wlp_cancels_and_gets_its_escrow_back_then_waits(desk):
+    """No PMM operator running: the request stays open past its deadline; nothing is lost."""
+    from ssi.ops.clock import advance
+
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    wlp = s.account(None, "wlp")
+    arb = _arb(desk, pool, ttl=120, retry_blocks=5)
+    cash0 = int(s.cash().balanceOf(wlp.address))
+    arb.sweep()
+    assert arb.round["phase"] == "wait" and int(s.cash().balanceOf(wlp.address)) < cash0  # escrowed
+    rid = int(arb.round["request"])
+    advance(s, days=None, hours=None, seconds=121, to=None)
+    arb.sweep()
+    [done] = arb.journal.notes["rounds"]
+    assert done["outcome"] == f"request {rid} cancelled: escrow refunded" and done["profit"] == 0
+    assert int(s.cash().balanceOf(wlp.address)) == cash0
+    assert any(a.ok and a.what.startswith(f"cancel request {rid}") for a in arb.actions)
+    nonce = wlp.nonce
+    arb.sweep()  # within retry_blocks of the failed round: no new round
+    assert arb.round is None and wlp.nonce == nonce
