@@ -18,13 +18,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$root/node_modules/.bin:$root/.venv/bin:$PATH"
 CHAIN_ID=8453
 timeout=${SSI_REHEARSAL_TIMEOUT:-90}
-work=${SSI_REHEARSAL_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/rehearse-base.XXXXXX")}
+work=
 declare -A bots=()
 clock_pid=
 started=$SECONDS
 
-fail() { echo "rehearse-base: $* (files and logs in $work)" >&2; exit 1; }
-trap 'echo "rehearse-base: failed (exit $?): $BASH_COMMAND (files and logs in $work)" >&2' ERR
+fail() { echo "rehearse-base: $*${work:+ (files and logs in $work)}" >&2; exit 1; }
+trap 'echo "rehearse-base: failed (exit $?): $BASH_COMMAND${work:+ (files and logs in $work)}" >&2' ERR
 [ -n "${APE_FOUNDRY_HOST:-}" ] || fail "set APE_FOUNDRY_HOST to the node's URL (anvil --chain-id $CHAIN_ID)"
 rehearsal() { python "$root/tools/rehearsal.py" "$@"; }
 
@@ -51,7 +51,7 @@ wait_for() {
   shift
   until "$@"; do
     for role in "${!bots[@]}"; do
-      kill -0 "${bots[$role]}" 2>/dev/null || fail "the $role bot exited while waiting for $step: $(tail -n 1 "$role.log")"
+      kill -0 "${bots[$role]}" 2>/dev/null || fail "the $role bot exited while waiting for $step: $(grep -v '^[[:space:]]*$' "$role.log" | tail -n 1)"
     done
     ((SECONDS < deadline)) || fail "timed out after $timeout s waiting for $step"
     sleep 0.5
@@ -76,20 +76,22 @@ released_and_reported() {
     [ "$(ape run index status --index MAG7 --json | rehearsal field report_state)" = current ]
 }
 
+# The node must answer (30 s for it to start) and report Base's chain id.
+rehearsal node "$APE_FOUNDRY_HOST" "$CHAIN_ID" 30 || exit 1
 # A scratch directory that links to the project: the commands' files stay out of the repository, and the
 # deployments file and the journals are this rehearsal's own.
+work=${SSI_REHEARSAL_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/rehearse-base.XXXXXX")}
+[ ! -e "$work/deployments" ] || { work=; fail "$SSI_REHEARSAL_DIR holds an earlier rehearsal: point SSI_REHEARSAL_DIR at an empty directory"; }
 mkdir -p "$work" "$root/.build"
-[ ! -e "$work/deployments" ] || fail "$work holds an earlier rehearsal: point SSI_REHEARSAL_DIR at an empty directory"
 for name in ape-config.yaml pyproject.toml contracts scripts bots .build; do
   [ -e "$work/$name" ] || ln -s "$root/$name" "$work/$name"
 done
 cd "$work"
 export SSI_DEPLOYMENTS_DIR="$work/deployments" SSI_OPERATOR_STATE="$work/journals"
-rehearsal node "$APE_FOUNDRY_HOST" "$CHAIN_ID" 30 || exit 1
-rehearsal clock "$APE_FOUNDRY_HOST" blocks.txt & clock_pid=$!
+python "$root/tools/rehearsal.py" clock "$APE_FOUNDRY_HOST" blocks.txt & clock_pid=$!  # the process itself, for `kill`
 
 # --- rehearsal: begin ---
-ape run deploy                                    # the local demo's deploy: MAG7.ssi on a new protocol
+ape run deploy --json > deploy.json               # the local demo's deploy: MAG7.ssi on a new protocol
 expect_chain deployments/local.json               # the deployments file records chain 8453
 export SILVERBACK_NETWORK_CHOICE=ethereum:local:foundry   # the bots' node: APE_FOUNDRY_HOST
 silverback run pmm > pmm.log 2>&1 &              bots[pmm]=$!
