@@ -2,7 +2,7 @@
 
     rehearsal.py node URL CHAIN_ID SECONDS     wait until the node answers; refuse another chain id
     rehearsal.py clock URL FILE                append "block unix-time" when each block is first seen (until killed)
-    rehearsal.py chain-id FILE CHAIN_ID        the JSON file's "chain_id" (deployments file, quote file) must be CHAIN_ID
+    rehearsal.py chain-id FILE CHAIN_ID        the JSON file's "chain_id" (deployments file, quote) must be CHAIN_ID
     rehearsal.py status FILE                   the status of FILE's request ("id" of `ape run wlp mint|redeem --json`)
                                                in `ape run wlp status --all --json` on stdin
     rehearsal.py field KEY                     a top-level field of the JSON object on stdin
@@ -109,7 +109,8 @@ def latency(clock_file: str, request_file: str, log_file: str, call: str, label:
         raise Refused(f"{request_file}: no Issuer.request_* transaction")
     start = int(sent[-1]["block"])
     # an operator's log line: "... -> Issuer.settle_mint 0x1c8d... block 46"
-    blocks = [int(b) for b in re.findall(rf"{re.escape(call)} 0x[0-9a-fA-F]+\S* block (\d+)", Path(log_file).read_text())]
+    line = re.compile(rf"{re.escape(call)} 0x[0-9a-fA-F]+\S* block (\d+)")
+    blocks = [int(b) for b in line.findall(Path(log_file).read_text())]
     after = [b for b in blocks if b > start]
     if not after:
         raise Refused(f"{log_file}: no {call} after block {start} (request {request['id']})")

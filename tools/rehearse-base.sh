@@ -51,7 +51,8 @@ wait_for() {
   shift
   until "$@"; do
     for role in "${!bots[@]}"; do
-      kill -0 "${bots[$role]}" 2>/dev/null || fail "the $role bot exited while waiting for $step: $(grep -v '^[[:space:]]*$' "$role.log" | tail -n 1)"
+      kill -0 "${bots[$role]}" 2>/dev/null ||
+        fail "the $role bot exited while waiting for $step: $(grep -v '^[[:space:]]*$' "$role.log" | tail -n 1)"
     done
     ((SECONDS < deadline)) || fail "timed out after $timeout s waiting for $step"
     sleep 0.5
@@ -81,7 +82,10 @@ rehearsal node "$APE_FOUNDRY_HOST" "$CHAIN_ID" 30 || exit 1
 # A scratch directory that links to the project: the commands' files stay out of the repository, and the
 # deployments file and the journals are this rehearsal's own.
 work=${SSI_REHEARSAL_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/rehearse-base.XXXXXX")}
-[ ! -e "$work/deployments" ] || { work=; fail "$SSI_REHEARSAL_DIR holds an earlier rehearsal: point SSI_REHEARSAL_DIR at an empty directory"; }
+if [ -e "$work/deployments" ]; then
+  work=
+  fail "$SSI_REHEARSAL_DIR holds an earlier rehearsal: point SSI_REHEARSAL_DIR at an empty directory"
+fi
 mkdir -p "$work" "$root/.build"
 for name in ape-config.yaml pyproject.toml contracts scripts bots .build; do
   [ -e "$work/$name" ] || ln -s "$root/$name" "$work/$name"
