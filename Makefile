@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 export SSI_CHROMIUM := $(CHROMIUM)
 
-.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted operators demo-operators bench-operators bench-operators-interval
+.PHONY: setup browser demo test gas bench bench-arb node serve clean fuzz fuzz-planted operators demo-operators bench-operators bench-operators-interval rehearse-base
 
 setup: $(PY_STAMP) $(NODE_STAMP) browser
 
@@ -103,6 +103,15 @@ bench-operators: setup
 # The same at Base's pace: a block every 2 s (anvil interval mining), 5 mints (about 3 min).
 bench-operators-interval: setup
 	@$(BIN)/ape run operators bench --requests 5 --block-time 2
+
+# docs/networks.md, "Rehearsal on anvil with Base's chain id": an anvil of its own that reports Base's chain
+# id (8453) on a free port, then tools/rehearse-base.sh against it: the deploy, the PMM, custodian and keeper
+# as three Silverback processes, a WLP's mint and redemption; prints the request-to-settlement/fill seconds.
+rehearse-base: setup
+	@port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	setsid anvil --port $$port --accounts 12 --chain-id 8453 >/dev/null 2>&1 & node=$$!; \
+	trap 'kill -- -$$node 2>/dev/null' EXIT; \
+	APE_FOUNDRY_HOST=http://127.0.0.1:$$port tools/rehearse-base.sh
 
 clean:
 	rm -rf $(VENV) node_modules .build .cache
