@@ -20,6 +20,7 @@ from ssi.chain.localchain import custodian_holdings, release
 from ssi.chain.protocol import claims_of, required_reserve
 from ssi.ops import custodian
 from ssi.ops.chainview import basket
+from ssi.ops.release import OWED_BACK, REDEMPTION, hex_str, mark_paid, release_key
 from ssi.ops.session import Session
 from ssi.operators.base import Operator, Retry
 from ssi.operators.journal import Journal, event_key
@@ -56,7 +57,11 @@ class CustodianOperator(Operator):
         self.report_if_needed(index, handling=event_key(log))
 
     def _release(self, log: Any) -> None:
-        """Pay the units of a fill or a refunded delivery to the PMM, each asset once."""
+        """Pay the units of a fill or a refunded delivery to the PMM, each asset once.
+
+        On the local chain the obligation is also recorded as paid in the deployments file, the
+        ledger `ape run custodian release` reads: one that command paid already is not paid here,
+        and one paid here is not paid by the command."""
         key = event_key(log)
         paid = self.journal.notes.setdefault("released", {}).setdefault(key, [])
         token = self.s.project.IndexToken.at(log.index)
@@ -65,6 +70,12 @@ class CustodianOperator(Operator):
         if not self.s.is_local:
             self.log.info(f"custodian: {log.event_name} {int(log.id)}: release to {log.pmm} off-chain: "
                           + ", ".join(f"{k} {v}" for k, v in units.items()))
+            return
+        ledger = release_key(REDEMPTION if log.event_name == "RedeemFilled" else OWED_BACK, int(log.id),
+                             hex_str(log.block_hash))
+        self.s.reload_book()  # `custodian release --send` in another process writes the ledger
+        if ledger in self.s.book.local.get("released", []) and not paid:
+            self.log.info(f"custodian: {log.event_name} {int(log.id)} already paid (deployments file): not paid again")
             return
         wallet = self.s.account(None, "custodian_wallet")
         for sym, amount in units.items():
@@ -75,6 +86,7 @@ class CustodianOperator(Operator):
                 raise Retry(f"release of {sym} failed")
             paid.append(sym)
             self.journal.save()
+        mark_paid(self.s, ledger)
 
     # -- chain state --------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def release_key(kind: str, request: int, block_hash: str) -> str:
     return f"{'fill' if kind == REDEMPTION else 'owed'}:{request}:{block_hash.lower()}"
 
 
-def _hex(value: Any) -> str:
+def hex_str(value: Any) -> str:
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
@@ -94,8 +94,8 @@ def obligations(s: Session, symbol: str | None = None, request: int | None = Non
                 views[(index, version)] = basket(s, s.project.IndexToken.at(index), version)
             view = views[(index, version)]
             amounts = {sym: int(u) for sym, u in zip(view.symbols, log.units)}
-            tx = _hex(log.transaction_hash)
-            block_hash = _hex(log.block_hash)
+            tx = hex_str(log.transaction_hash)
+            block_hash = hex_str(log.block_hash)
             key = release_key(kind, int(log.id), block_hash)
             status = ("paid" if key in paid else "pending") if s.book.local.get("custodian_wallet") else "unknown"
             found.append(Obligation(kind, int(log.id), s.book.symbol_at(index), str(getattr(log, to_field)),

@@ -44,3 +44,47 @@ def test_mint__above_the_pmm_limit__rejected_with_the_reason_logged(desk, caplog
         run_until_quiet(pmm)
     assert _status(desk, mint.id) == "rejected"
     assert "100 shares is above this desk's limit of 50 per request" in caplog.text
+
+
+def _filled(desk, shares: float = 40):
+    """A mint settled by the operators, then a redemption filled by the PMM alone (not yet released)."""
+    pmm, custodian, keeper = desk.pmm(), desk.custodian(), desk.keeper()
+    desk.request("mint", 100)
+    run_until_quiet(pmm, custodian, keeper)
+    redeem = desk.request("redeem", shares)
+    run_until_quiet(pmm)
+    return redeem, desk.custodian()
+
+
+def _assets(s, who: str) -> dict[str, int]:
+    return {sym: int(t.balanceOf(who)) for sym, t in s.mock_assets().tokens.items()}
+
+
+def test_release_by_the_operator__recorded_paid_where_the_custodian_release_command_looks(desk):
+    from ssi.ops.release import obligations
+
+    redeem, custodian = _filled(desk)
+    s = desk.connect()
+    [pending] = obligations(s, request=redeem.id)
+    assert pending.status == "pending"
+    run_until_quiet(custodian)
+    s = desk.connect()  # the deployments file as another process reads it
+    [paid] = obligations(s, request=redeem.id)
+    assert paid.status == "paid"
+
+
+def test_release_paid_by_the_command_first__the_operator_does_not_pay_it_again(desk):
+    from ssi.ops.release import obligations, send_pending
+
+    redeem, custodian = _filled(desk)
+    s = desk.connect()
+    pmm = s.account(None, "pmm").address
+    before = _assets(s, pmm)
+    send_pending(s, obligations(s, request=redeem.id))  # `ape run custodian release --send`
+    once = _assets(s, pmm)
+    run_until_quiet(custodian)
+    assert _assets(s, pmm) == once != before
+    assert not any(a.what.startswith("release") for a in custodian.actions)
+    # and it still reports after the outflow
+    _, outflow = (int(x) for x in s.deployment.issuer.flows(s.token(desk.symbol)))
+    assert int(s.deployment.oracle.last_as_of(s.token(desk.symbol))) >= outflow
