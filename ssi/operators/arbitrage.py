@@ -206,6 +206,10 @@ class ArbitrageOperator(Operator):
             self._refused("open a round", "the issuer is paused by the guardian", head, logging.INFO, "paused")
             return
         self._last_refusal.pop("paused", None)
+        reserve_index, reserve_cash = (int(x) for x in self.pool.reserves())
+        if not reserve_index or not reserve_cash:
+            self._refused("open a round", "the pool has no liquidity yet", head, logging.INFO, "liquidity")
+            return
         try:
             plan, nav, _ = self.assess()
         except OpsError as exc:

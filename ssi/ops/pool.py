@@ -59,13 +59,14 @@ def open_pool(s: Session, lp: Any, symbol: str, shares: int, price: Decimal, fee
     if amount == 0:
         raise OpsError("the seed's cash rounds to zero: seed more shares or at a higher price")
     pool = s.project.ConstantProductPool.deploy(token, cash, fee_bps, sender=lp)
+    # Recorded before it is seeded: an operator waiting for the pool sees the seeding's blocks after it.
+    s.book.local.setdefault("pools", {})[entry.symbol] = str(pool.address)
+    s.save()
     if int(cash.balanceOf(lp.address)) < amount:
         cash.mint(lp.address, amount - int(cash.balanceOf(lp.address)), sender=lp)
     token.approve(pool.address, shares, sender=lp)
     cash.approve(pool.address, amount, sender=lp)
     receipt = call_or_refuse("add liquidity", pool.add_liquidity, shares, amount, sender=lp)
-    s.book.local.setdefault("pools", {})[entry.symbol] = str(pool.address)
-    s.save()
     return OpenedPool(entry.symbol, str(pool.address), shares, amount, fee_bps, int(receipt.block_number))
 
 

@@ -138,9 +138,14 @@ def test_fee_accrual__continuous__matches_exponential(make_index, protocol, anyo
 
 def test_fee_accrual__lazy_view_equals_persisted_factor(make_index, protocol, anyone, chain):
     index = make_index(2, management_fee_rate=fee_rate_from_annual(0.04))
-    chain.mine(timestamp=chain.pending_timestamp + 30 * DAY)
-    viewed = protocol.registry.current_fee_factor(index.token)
-    protocol.issuer.accrue_fee(index.token, sender=anyone)
+    at = chain.pending_timestamp + 30 * DAY
+    chain.mine(timestamp=at)
+    viewed = protocol.registry.current_fee_factor(index.token)  # at the latest block's time
+    # The accrual in a block of that same second, however long the machine took since (under load the
+    # node's clock would otherwise put it a second or more later, with a second more of fee).
+    chain.provider.make_request("evm_setNextBlockTimestamp", [at])
+    receipt = protocol.issuer.accrue_fee(index.token, sender=anyone)
+    assert chain.blocks[receipt.block_number].timestamp == at
     assert protocol.registry.fee_factor(index.token) == viewed
 
 

@@ -145,6 +145,8 @@ def test_rehearsal__chain_8453__the_bots_settle_the_mint_and_fill_the_redemption
     assert issuer.functions.request_status(mint["id"]).call() == SETTLED
     assert issuer.functions.request_status(redeem["id"]).call() == SETTLED
     assert (mint["side"], redeem["side"]) == ("mint", "redeem")
+    # The custodian bot recorded its release where `ape run custodian release` looks: paid, not pending.
+    assert [k for k in book["local"].get("released", []) if k.startswith(f"fill:{redeem['id']}:")]
 
     # Each bot acted, and said so with the transactions it sent.
     logs = {role: (work / f"{role}.log").read_text() for role in ("pmm", "custodian", "keeper")}
