@@ -7,8 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-SHARD_A=(tests/contracts tests/fuzz tests/methodology tests/web)
-SHARD_B=(tests/ussi tests/flows tests/arb tests/operators)
+SHARD_A=(tests/contracts tests/fuzz tests/methodology tests/web tests/arb)
+SHARD_B=(tests/ussi tests/flows tests/operators)
 LOGS=.test-logs
 mkdir -p "$LOGS"
 
