@@ -145,26 +145,25 @@ def _arbitrage_scene(s: Session, symbol: str, arb: ArbitrageOperator, driver: Dr
         echo(f"The WLP opens a pool with 100 shares at 4% above NAV ({nav:,.2f} USDC):")
         opened = open_pool(s, wlp, symbol, 100 * 10**18, Decimal(repr(nav * 1.04)))
         pool = s.project.ConstantProductPool.at(opened.address)
-    t0 = time.monotonic()
-    wait_for(lambda: len(arb.journal.notes.get("rounds", [])) >= 1, driver.lock)
-    out["arb_mint_seconds"] = time.monotonic() - t0
-    with driver.lock:
-        first = arb.journal.notes["rounds"][-1]
-        echo(f"  arbitrage: {first['action']}: {first['outcome']}; profit {first['profit'] / 1e6:,.2f} USDC, "
-             f"pool now {arb.premium():+.2%} from NAV, {out['arb_mint_seconds']:.1f} s")
+    def round_closed(n: int, key: str) -> dict[str, Any]:
+        """Wait for the operator's n-th closed round; echo it."""
+        t0 = time.monotonic()
+        wait_for(lambda: len(arb.journal.notes.get("rounds", [])) >= n, driver.lock)
+        out[key] = time.monotonic() - t0
+        with driver.lock:
+            done = arb.journal.notes["rounds"][-1]
+            echo(f"  arbitrage: {done['action']}: {done['outcome']}; profit {done['profit'] / 1e6:,.2f} USDC, "
+                 f"pool now {arb.premium():+.2%} from NAV, {out[key]:.1f} s")
+        return done
+
+    first = round_closed(1, "arb_mint_seconds")
     with driver.lock:
         echo("A trader sells 6 shares into the pool, pushing it below NAV:")
         token.transfer(trader, 6 * 10**18, sender=wlp)
         token.approve(pool.address, 6 * 10**18, sender=trader)
         pool.swap(6 * 10**18, False, 0, trader.address, sender=trader)
         echo(f"  pool {arb.premium():+.2%} from NAV")
-    t0 = time.monotonic()
-    wait_for(lambda: len(arb.journal.notes.get("rounds", [])) >= 2, driver.lock)
-    out["arb_redeem_seconds"] = time.monotonic() - t0
-    with driver.lock:
-        second = arb.journal.notes["rounds"][-1]
-        echo(f"  arbitrage: {second['action']}: {second['outcome']}; profit {second['profit'] / 1e6:,.2f} USDC, "
-             f"pool now {arb.premium():+.2%} from NAV, {out['arb_redeem_seconds']:.1f} s")
+    second = round_closed(2, "arb_redeem_seconds")
     out["arb_rounds"] = [first, second]
     return out
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 LINKED = ("ape-config.yaml", "pyproject.toml", "contracts", "scripts", ".build")
@@ -95,11 +96,7 @@ def node(tmp_path):
         env["PATH"] = f"{Path(anvil).parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         yield work, env
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
 
 
 def test_walkthrough__every_command_runs_as_written_in_its_own_process(node):

@@ -28,6 +28,7 @@ from web3 import Web3
 from ssi.chain.eip712 import ISSUER_DOMAIN, ORACLE_DOMAIN, Domain, digest, signable
 from ssi.ops.trading import QuoteFile
 from tests.flows.doc_blocks import block
+from tests.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "rehearse-base.sh"
@@ -73,13 +74,7 @@ def _free_port() -> int:
 
 def _stop(proc: subprocess.Popen) -> None:
     """SIGINT to the process group (the script stops its bots on it), SIGKILL if it lingers."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    stop_group(proc, signal.SIGINT, grace=30)
 
 
 @pytest.fixture
@@ -94,11 +89,7 @@ def base_node():
     try:
         yield f"http://127.0.0.1:{port}"  # the script waits for it to answer
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
 
 
 def _contract(w3: Web3, project: Any, name: str, address: str) -> Any:

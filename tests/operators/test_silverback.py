@@ -16,6 +16,8 @@ from typing import Iterator
 from ssi.chain.protocol import STATUS
 from ssi.ops.pool import open_pool
 
+from tests.processes import stop_group
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 120  # seconds a bot may take to start (Ape and Silverback load plugins first)
 
@@ -33,11 +35,7 @@ def bot(name: str, desk, chain, tmp_path: Path) -> Iterator[tuple[subprocess.Pop
     try:
         yield proc, log_file
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, signal.SIGINT, grace=20)
 
 
 def until(check, procs: list[tuple[subprocess.Popen, Path]], seconds: float) -> None:
