@@ -33,6 +33,7 @@ import datetime as dt
 import json
 import logging
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -64,6 +65,7 @@ class PriceFeed:
 
     path: Path | None = None
     day: dt.date | None = None
+    max_age: float | None = 300.0  # seconds: an older prices file is refused (its writer has stopped)
 
     def __post_init__(self) -> None:
         if (self.path is None) == (self.day is None):
@@ -77,6 +79,15 @@ class PriceFeed:
         """Prices of ``symbols``; refuses (``OpsError``) a missing, non-positive or non-finite one."""
         if self.day is not None:
             return prices_at(self.day, symbols)
+        assert self.path is not None
+        if self.max_age is not None:
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except OSError:
+                age = None  # load_prices says the file is missing
+            if age is not None and age > self.max_age:
+                raise OpsError(f"prices file {self.path} was last written {age:,.0f} s ago, more than "
+                               f"{self.max_age:g} s: not trading on stale prices")
         return load_prices(str(self.path), symbols, f"prices file {self.path}")
 
 

@@ -21,6 +21,7 @@ so the same bot files run on the local chain and on Base with a different ``.env
 | ``SSI_ARB_INDEX`` | arbitrage | the index it holds at NAV (symbol or methodology) | the only index deployed |
 | ``SSI_ARB_POOL`` | arbitrage | the pool's address | local: the one ``ape run arb pool`` recorded |
 | ``SSI_ARB_PRICES`` | arbitrage | JSON file of USD prices by symbol, re-read on change | none |
+| ``SSI_ARB_PRICES_MAX_AGE`` | arbitrage | seconds after which the prices file counts as stale (refused) | 300 |
 | ``SSI_ARB_PRICES_DATE`` | arbitrage | else: the bundled closes of this day | local: 2025-01-31 |
 | ``SSI_ARB_MAX_SHARES`` | arbitrage | largest round, in shares | the issuer's maximum |
 | ``SSI_ARB_SPREAD_BPS`` | arbitrage | the PMM's quote spread the plan allows for | 20 |
@@ -127,7 +128,7 @@ def arbitrage_from_env(s: Session) -> ArbitrageOperator:
     if path and day:
         raise OpsError("set SSI_ARB_PRICES or SSI_ARB_PRICES_DATE, not both")
     if path:
-        feed = PriceFeed(path=Path(path))
+        feed = PriceFeed(path=Path(path), max_age=_number("SSI_ARB_PRICES_MAX_AGE", 300.0, positive=True))
     else:
         if day is None and not s.is_local:
             raise OpsError(f"SSI_ARB_PRICES is required on {s.network_choice} (a JSON file of USD prices by symbol)")

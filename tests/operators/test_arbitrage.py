@@ -264,3 +264,31 @@ def test_quote_left_to_expire__the_wlp_cancels_and_gets_its_escrow_back_then_wai
     nonce = wlp.nonce
     arb.sweep()  # within retry_blocks of the failed round: no new round
     assert arb.round is None and wlp.nonce == nonce
+
+
+def test_a_stale_prices_file_is_refused_and_nothing_sent(desk, tmp_path):
+    import os
+    import time
+
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    from ssi.ops.market import prices_at
+
+    token = s.token(desk.symbol)
+    symbols = list(basket(s, token, int(s.deployment.registry.version(token))).symbols) + ["ETH"]
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps(prices_at(QUOTE_DAY, symbols)))
+    hour_ago = time.time() - 3600
+    os.utime(prices, (hour_ago, hour_ago))  # the process that writes it stopped an hour ago
+    arb = ArbitrageOperator(s, s.account(None, "wlp"), s.account(None, "pmm"), desk.symbol, pool,
+                            PriceFeed(path=prices, max_age=300))
+    nonce = s.account(None, "wlp").nonce
+    arb.sweep()
+    assert arb.round is None and s.account(None, "wlp").nonce == nonce
+    [refusal] = [a for a in arb.actions if not a.ok]
+    assert refusal.detail.startswith(f"prices file {prices} was last written 3,6")
+    assert refusal.detail.endswith("s ago, more than 300 s: not trading on stale prices")
+    prices.write_text(prices.read_text())  # written again: fresh, and the pool 4% above NAV is traded
+    arb.sweep()
+    assert arb.round is not None or arb.journal.notes.get("rounds")
