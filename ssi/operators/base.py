@@ -81,7 +81,7 @@ class Operator:
             except Retry as exc:
                 self.log.warning(f"{self.role}: {log.event_name} at block {log.block_number} left for a retry: {exc}")
                 return
-            self.journal.mark(key)
+            self.journal.mark(key, int(log.block_number))
 
     def sweep(self, head: int | None = None) -> None:
         """Handle every watched event since the last sweep (from the deployment on a first run), then tick."""
@@ -152,7 +152,7 @@ class Operator:
                 if self._count(sender, "latest") <= n:
                     raise Retry(f"{what}: sent at nonce {n} before a restart, not mined yet")
                 del sending[key]
-                sent_keys[key] = f"nonce {n}"
+                sent_keys[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
                 self.journal.save()
                 self.log.info(f"{self.role}: {what}: sent at nonce {n} before a restart; not sent again")
                 return True
@@ -162,7 +162,7 @@ class Operator:
         ok = send()
         n = sending.pop(key)
         if ok:
-            sent_keys[key] = f"nonce {n}"
+            sent_keys[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
         self.journal.save()
         return ok
 

@@ -63,7 +63,6 @@ class CustodianOperator(Operator):
         ledger `ape run custodian release` reads: one that command paid already is not paid here,
         and one paid here is not paid by the command."""
         key = event_key(log)
-        paid = self.journal.notes.setdefault("released", {}).setdefault(key, [])
         token = self.s.project.IndexToken.at(log.index)
         view = basket(self.s, token, int(log.basket_version))
         units = {sym: int(u) for sym, u in zip(view.symbols, log.units)}
@@ -74,18 +73,15 @@ class CustodianOperator(Operator):
         ledger = release_key(REDEMPTION if log.event_name == "RedeemFilled" else OWED_BACK, int(log.id),
                              hex_str(log.block_hash))
         self.s.reload_book()  # `custodian release --send` in another process writes the ledger
-        if ledger in self.s.book.local.get("released", []) and not paid:
+        sent = self.journal.notes.get("sent", {})
+        if ledger in self.s.book.local.get("released", []) and not any(k.startswith(f"{key}:") for k in sent):
             self.log.info(f"custodian: {log.event_name} {int(log.id)} already paid (deployments file): not paid again")
             return
         wallet = self.s.account(None, "custodian_wallet")
-        for sym, amount in units.items():
-            if sym in paid or amount == 0:
-                continue
-            if not self.send_once(f"{key}:{sym}", f"release {sym} for {log.event_name} {int(log.id)}", wallet,
-                                  release, self.s.mock_assets(), wallet, str(log.pmm), {sym: amount}):
+        for sym, amount in units.items():  # each asset once: send_once journals it by its nonce
+            if amount and not self.send_once(f"{key}:{sym}", f"release {sym} for {log.event_name} {int(log.id)}",
+                                             wallet, release, self.s.mock_assets(), wallet, str(log.pmm), {sym: amount}):
                 raise Retry(f"release of {sym} failed")
-            paid.append(sym)
-            self.journal.save()
         mark_paid(self.s, ledger)
 
     # -- chain state --------------------------------------------------------------------------

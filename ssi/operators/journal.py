@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DIR = Path(".operators")
+# Handled events and sent steps are kept this many blocks behind the sweep, then forgotten: the sweep
+# never replays a block it has passed, and a live subscription delivers only recent events, so an
+# older key protects nothing (on Base, 5,000 blocks are almost three hours).
+KEEP_BLOCKS = 5_000
 
 
 def state_dir() -> Path:
@@ -40,7 +44,7 @@ class Journal:
     path: Path | None  # None: in memory only
     chain_id: int
     genesis: str
-    done: set[str] = field(default_factory=set)
+    done: dict[str, int] = field(default_factory=dict)  # handled event -> its block
     last_block: int = -1  # every log up to this block was handled
     notes: dict[str, Any] = field(default_factory=dict)  # small per-operator facts (e.g. last accrual)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -52,7 +56,9 @@ class Journal:
         if path is not None and path.is_file():
             data = json.loads(path.read_text())
             if int(data.get("chain_id", -1)) == chain_id and data.get("genesis") == genesis:
-                journal.done = set(data.get("done", []))
+                done = data.get("done", {})
+                journal.done = {str(k): int(b) for k, b in done.items()} if isinstance(done, dict) else \
+                    {str(k): -1 for k in done}  # a journal of before blocks were kept: forgotten at the next sweep
                 journal.last_block = int(data.get("last_block", -1))
                 journal.notes = dict(data.get("notes", {}))
         return journal
@@ -60,14 +66,23 @@ class Journal:
     def seen(self, key: str) -> bool:
         return key in self.done
 
-    def mark(self, key: str) -> None:
-        self.done.add(key)
+    def mark(self, key: str, block: int) -> None:
+        self.done[key] = block
         self.save()
 
     def advance(self, block: int) -> None:
         if block > self.last_block:
             self.last_block = block
+            self.prune()
             self.save()
+
+    def prune(self) -> None:
+        """Forget handled events and sent steps more than ``KEEP_BLOCKS`` behind the sweep."""
+        floor = self.last_block - KEEP_BLOCKS
+        self.done = {k: b for k, b in self.done.items() if b >= floor}
+        sent = self.notes.get("sent")
+        if isinstance(sent, dict):
+            self.notes["sent"] = {k: v for k, v in sent.items() if isinstance(v, dict) and int(v.get("block", -1)) >= floor}
 
     def save(self) -> None:
         if self.path is None:
@@ -76,6 +91,6 @@ class Journal:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"chain_id": self.chain_id, "genesis": self.genesis,
-                                       "last_block": self.last_block, "done": sorted(self.done),
+                                       "last_block": self.last_block, "done": dict(sorted(self.done.items())),
                                        "notes": self.notes}, indent=1) + "\n")
             os.replace(tmp, self.path)  # atomic: a crash leaves the old or the new file, never half
