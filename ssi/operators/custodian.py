@@ -20,7 +20,8 @@ from ssi.chain.localchain import custodian_holdings, release
 from ssi.chain.protocol import claims_of, required_reserve
 from ssi.ops import custodian
 from ssi.ops.chainview import basket
-from ssi.ops.release import OWED_BACK, REDEMPTION, hex_str, mark_paid, release_key
+from ssi.ops.release import OWED_BACK, REDEMPTION, mark_paid, release_key
+from ssi.ops.txlog import hex_str
 from ssi.ops.session import Session
 from ssi.operators.base import Operator, Retry
 from ssi.operators.journal import Journal, event_key

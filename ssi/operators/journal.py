@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ssi.ops.txlog import hex_str
+
 DEFAULT_DIR = Path(".operators")
 # Handled events and sent steps are kept this many blocks behind the sweep, then forgotten: the sweep
 # never replays a block it has passed, and a live subscription delivers only recent events, so an
@@ -32,9 +34,7 @@ def state_dir() -> Path:
 
 def event_key(log: Any) -> str:
     """``<tx hash>:<log index>`` of an Ape ``ContractLog``."""
-    tx = log.transaction_hash
-    tx = tx if isinstance(tx, str) else "0x" + bytes(tx).hex()
-    return f"{tx.lower()}:{int(log.log_index)}"
+    return f"{hex_str(log.transaction_hash).lower()}:{int(log.log_index)}"
 
 
 @dataclass

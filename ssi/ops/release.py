@@ -23,6 +23,7 @@ from ssi.ops.errors import OpsError
 from ssi.ops.preflight import call_first
 from ssi.ops.session import Session
 from ssi.ops.tables import tokens
+from ssi.ops.txlog import hex_str
 
 REDEMPTION = "redemption"
 OWED_BACK = "basket owed"
@@ -59,10 +60,6 @@ def release_key(kind: str, request: int, block_hash: str) -> str:
     """What the deployments file records of a paid obligation: its kind, its request and the hash of
     the block that recorded it (a transaction hash would repeat on a chain rolled back and replayed)."""
     return f"{'fill' if kind == REDEMPTION else 'owed'}:{request}:{block_hash.lower()}"
-
-
-def hex_str(value: Any) -> str:
-    return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def mark_paid(s: Session, key: str) -> None:

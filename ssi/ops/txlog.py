@@ -30,7 +30,8 @@ class Sent:
         return asdict(self)
 
 
-def _hex(value: Any) -> str:
+def hex_str(value: Any) -> str:
+    """A hash as Ape or web3 gives it (``HexBytes``, ``bytes`` or ``str``) as a ``0x`` string."""
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
@@ -71,7 +72,7 @@ def sent(s: Session, since: int | None = None) -> list[Sent]:
                 continue
             receipt = web3.eth.get_transaction_receipt(tx["hash"])
             to = str(tx["to"]) if tx.get("to") else None
-            out.append(Sent(_label(s, to, bytes(tx["input"]), contracts), _hex(tx["hash"]), number,
+            out.append(Sent(_label(s, to, bytes(tx["input"]), contracts), hex_str(tx["hash"]), number,
                             iso(int(block["timestamp"])), int(receipt["gasUsed"]), sender,
                             "ok" if int(receipt["status"]) == 1 else "reverted"))
     return out
