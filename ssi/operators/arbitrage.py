@@ -19,8 +19,8 @@ through the same ``ssi.ops.trading`` operations as ``ape run wlp mint|redeem``.
 
 A round is journaled before each step that sends anything, so a restart resumes it and never
 repeats a step: a request is found again by its quote's nonce (which the issuer marks used), a
-swap by the WLP's transaction count (a swap journaled at nonce ``n`` went out once the WLP's
-count is past ``n``). One round runs at a time.
+swap by the WLP's nonce (``Operator.once``: a swap journaled at nonce ``n`` went out once the
+WLP's count is past ``n``). One round runs at a time.
 
 Prices: the PMM's quote and the NAV come from the same :class:`PriceFeed`: a JSON file of USD
 prices by symbol, re-read when it changes (a desk's price process writes it), or the bundled
@@ -49,7 +49,7 @@ from ssi.ops.market import load_prices, prices_at, value_per_share
 from ssi.ops.preflight import Step, send
 from ssi.ops.session import Session
 from ssi.ops.tables import tokens
-from ssi.operators.base import Operator
+from ssi.operators.base import Operator, Retry
 from ssi.operators.journal import Journal
 
 ROUNDS_KEPT = 50  # finished rounds kept in the journal (the log has them all)
@@ -190,14 +190,19 @@ class ArbitrageOperator(Operator):
 
     # -- opening a round ----------------------------------------------------------------------
 
-    def assess(self) -> tuple[Plan, float, dict[str, float]]:
-        """The plan at the feed's prices now, the NAV in cash per share, and the prices."""
+    def _basket_prices(self, *, native: bool) -> tuple[Any, dict[str, float]]:
+        """The current basket and the feed's prices of its assets (and of the native token, which
+        prices the gas, when ``native`` and no fixed price is set)."""
         token = self.s.token(self.symbol)
         view = basket(self.s, token, int(self.s.deployment.registry.version(token)))
         wanted = list(view.symbols)
-        if self.settings.native_price is None and "ETH" not in wanted:
+        if native and self.settings.native_price is None and "ETH" not in wanted:
             wanted.append("ETH")
-        prices = self.feed.prices(wanted)
+        return view, self.feed.prices(wanted)
+
+    def assess(self) -> tuple[Plan, float, dict[str, float]]:
+        """The plan at the feed's prices now, the NAV in cash per share, and the prices."""
+        view, prices = self._basket_prices(native=True)
         nav = value_per_share(view.units, prices, view.decimals)
         pool = PoolState.from_contract(self.pool)
         native = self.settings.native_price if self.settings.native_price is not None else prices["ETH"]
@@ -205,7 +210,7 @@ class ArbitrageOperator(Operator):
         units = DEFAULT_GAS_ESTIMATE.get(direction, max(DEFAULT_GAS_ESTIMATE.values()))
         gas = gas_cost_cash(units, self.settings.gas_price_wei, native, pool.cash_decimals) \
             if self.settings.gas_price_wei else 0
-        fees = self.s.deployment.issuer.configs(token)
+        fees = self.s.deployment.issuer.configs(self.s.token(self.symbol))
         costs = Costs(int(fees.creation_fee_bps), int(fees.redemption_fee_bps), gas)
         return plan_round(pool, nav, costs, self.settings.spread_bps), nav, prices
 
@@ -233,7 +238,9 @@ class ArbitrageOperator(Operator):
         cap = min(self.settings.max_shares or int(limits.max_shares), int(limits.max_shares))
         if min(shares, cap) < int(limits.min_shares):
             return  # a round this small is under the issuer's minimum request
-        r: dict[str, Any] = {"action": plan.action, "block": head, "nav": nav,
+        seq = int(self.journal.notes.get("round_seq", 0)) + 1  # names the round's steps in the nonce journal
+        self.journal.notes["round_seq"] = seq
+        r: dict[str, Any] = {"id": seq, "action": plan.action, "block": head, "nav": nav,
                              "premium": plan.premium_before, "cash_before": self._cash(),
                              "expected_profit": plan.expected_profit}
         self.log.info(f"arbitrage: pool {plan.price_before:,.6f} against NAV {nav:,.6f} ({plan.premium_before:+.3%}, "
@@ -266,10 +273,8 @@ class ArbitrageOperator(Operator):
             self._swap(r, cash_in=False)
 
     def _quote(self, r: dict[str, Any]) -> None:
-        token = self.s.token(self.symbol)
-        symbols = basket(self.s, token, int(self.s.deployment.registry.version(token))).symbols
         try:
-            prices = self.feed.prices(list(symbols))
+            _, prices = self._basket_prices(native=False)
         except OpsError as exc:
             self._refused(f"{r['side']} quote", str(exc), int(self.s.chain.blocks.height), logging.WARNING, "prices")
             return
@@ -340,61 +345,63 @@ class ArbitrageOperator(Operator):
                 self.journal.save()
 
     def _swap(self, r: dict[str, Any], *, cash_in: bool) -> None:
-        """Buy (cash in) or sell (shares in) once: journaled at the WLP's nonce before it is sent."""
+        """Buy (cash in) or sell (shares in) once: ``Operator.once`` journals it at the WLP's nonce
+        before it is sent, so a restart finds it by that nonce and never swaps twice."""
         what = "buy shares in the pool" if cash_in else "sell the minted shares in the pool"
-        if "nonce" in r:  # sent before: mined, pending, or never sent (the process stopped before sending)
-            sent = self._swap_log(r)
-            if sent is not None:
-                self._swapped(r, sent, cash_in)
-                return
-            if self._nonce("pending") > int(r["nonce"]):
-                if self._nonce("latest") <= int(r["nonce"]):
-                    return  # still pending
-                self.log.warning(f"arbitrage: the swap journaled at nonce {r['nonce']} did not swap: trying again")
-            del r["nonce"]
-        amount = int(r["amount_in"]) if cash_in else int(r["shares"])
-        min_out = int(r["min_out"]) if cash_in else int(r["cost"])
-        out = self._pool_out(amount, cash_in)
-        if out < min_out:
-            if cash_in:
-                self._close(r, "the pool moved before the buy: nothing to do")
-            else:
-                self._refused(what, f"holding {tokens(amount, 18)} shares: the pool pays {self._cash_text(out)}, under "
-                              f"the {self._cash_text(min_out)} they cost", int(self.s.chain.blocks.height), logging.INFO,
-                              "sell")
-            return
-        cash, token = self.s.cash(), self.s.token(self.symbol)
-        paying = cash if cash_in else token
+        key = f"round {r['id']} {'buy' if cash_in else 'sell'}"
         try:
-            approve = trading.funding(what, paying, self.wlp, str(self.pool.address), amount, True,
-                                      int(paying.decimals()), str(paying.symbol()), "the pool")
-        except OpsError as exc:
-            self._refused(what, str(exc), int(self.s.chain.blocks.height), logging.WARNING, "swap")
-            return
-        if approve:
-            if self.act(f"approve the pool ({what})", send, approve, self.s.chain.provider) is None:
+            nonce = self.sent_before(key, what, self.wlp)
+        except Retry:
+            return  # sent before a restart, not mined yet
+        receipts: list[Any] = []
+        if nonce is None:
+            amount = int(r["amount_in"]) if cash_in else int(r["shares"])
+            min_out = int(r["min_out"]) if cash_in else int(r["cost"])
+            out = self._pool_out(amount, cash_in)
+            if out < min_out:
+                if cash_in:
+                    self._close(r, "the pool moved before the buy: nothing to do")
+                else:
+                    self._refused(what, f"holding {tokens(amount, 18)} shares: the pool pays {self._cash_text(out)}, "
+                                  f"under the {self._cash_text(min_out)} they cost", int(self.s.chain.blocks.height),
+                                  logging.INFO, "sell")
                 return
-        r["nonce"] = self._nonce("pending")
-        self.journal.save()
-        receipts = self.act(what, send, [Step("swap", self.pool.swap, (amount, cash_in, min_out, self.wlp.address),
-                                              self.wlp)], self.s.chain.provider)
-        if receipts is None:
-            del r["nonce"]
-            self.journal.save()
+            paying = self.s.cash() if cash_in else self.s.token(self.symbol)
+            try:
+                approve = trading.funding(what, paying, self.wlp, str(self.pool.address), amount, True,
+                                          int(paying.decimals()), str(paying.symbol()), "the pool")
+            except OpsError as exc:
+                self._refused(what, str(exc), int(self.s.chain.blocks.height), logging.WARNING, "swap")
+                return
+            if approve and self.act(f"approve the pool ({what})", send, approve, self.s.chain.provider) is None:
+                return
+
+            def swap() -> bool:
+                sent = self.act(what, send, [Step("swap", self.pool.swap, (amount, cash_in, min_out, self.wlp.address),
+                                                  self.wlp)], self.s.chain.provider)
+                receipts.extend(sent or [])
+                return sent is not None
+
+            if not self.once(key, what, self.wlp, swap):
+                return
+            nonce = int(self.journal.notes["sent"][key]["nonce"])
+        log = receipts[-1].decode_logs(self.pool.Swap)[0] if receipts else self._swap_log(r, nonce)
+        if log is None:
+            self.log.warning(f"arbitrage: the WLP's transaction at nonce {nonce} was not this round's swap: trying again")
+            self.forget(key)
             return
-        [log] = receipts[-1].decode_logs(self.pool.Swap)
         self._swapped(r, log, cash_in)
 
-    def _swap_log(self, r: dict[str, Any]) -> Any:
+    def _swap_log(self, r: dict[str, Any], nonce: int) -> Any:
+        """The pool's ``Swap`` of the WLP's transaction at ``nonce`` since the round opened, if any."""
         for log in self.pool.Swap.range(int(r["block"]), int(self.s.chain.blocks.height) + 1,
                                         search_topics={"sender": str(self.wlp.address)}):
             tx = self.s.chain.provider.web3.eth.get_transaction(log.transaction_hash)
-            if int(tx["nonce"]) == int(r["nonce"]):
+            if int(tx["nonce"]) == nonce:
                 return log
         return None
 
     def _swapped(self, r: dict[str, Any], log: Any, cash_in: bool) -> None:
-        r.pop("nonce", None)
         if cash_in:
             r.update(phase="quote", side="redeem", shares=int(log.amount_out), paid=int(log.amount_in))
             self.journal.save()
@@ -427,9 +434,6 @@ class ArbitrageOperator(Operator):
 
     def _pool_out(self, amount: int, cash_in: bool) -> int:
         return int(self.pool.get_amount_out(amount, cash_in)) if amount > 0 else 0
-
-    def _nonce(self, block: str) -> int:
-        return self._count(self.wlp, block)
 
     def premium(self) -> float:
         """The pool's premium over NAV at the feed's prices now."""

@@ -142,29 +142,43 @@ class Operator:
         as sent (and waited for while only pending), never sent again. This needs ``sender`` to send
         nothing else between the journal line and the transaction (its operator's own wallet), and
         ``send`` to refuse a revert before sending (Ape estimates gas first)."""
-        sent_keys = self.journal.notes.setdefault("sent", {})
-        if key in sent_keys:
+        if self.sent_before(key, what, sender) is not None:
             return True
         sending = self.journal.notes.setdefault("sending", {})
-        if key in sending:
-            n = int(sending[key])
-            if self._count(sender, "pending") > n:
-                if self._count(sender, "latest") <= n:
-                    raise Retry(f"{what}: sent at nonce {n} before a restart, not mined yet")
-                del sending[key]
-                sent_keys[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
-                self.journal.save()
-                self.log.info(f"{self.role}: {what}: sent at nonce {n} before a restart; not sent again")
-                return True
-            del sending[key]  # journaled, never sent: the process stopped in between
         sending[key] = self._count(sender, "pending")
         self.journal.save()
         ok = send()
         n = sending.pop(key)
         if ok:
-            sent_keys[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
+            self.journal.notes.setdefault("sent", {})[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
         self.journal.save()
         return ok
+
+    def sent_before(self, key: str, what: str, sender: Any) -> int | None:
+        """The nonce at which the step ``key`` of :meth:`once` went out, in this process or before a
+        restart; None when it has not. Raises :class:`Retry` while it is only pending."""
+        sent_keys = self.journal.notes.setdefault("sent", {})
+        if key in sent_keys:
+            return int(sent_keys[key]["nonce"])
+        sending = self.journal.notes.setdefault("sending", {})
+        if key not in sending:
+            return None
+        n = int(sending[key])
+        del sending[key]
+        if self._count(sender, "pending") <= n:
+            return None  # journaled, never sent: the process stopped in between
+        if self._count(sender, "latest") <= n:
+            sending[key] = n
+            raise Retry(f"{what}: sent at nonce {n} before a restart, not mined yet")
+        sent_keys[key] = {"nonce": n, "block": int(self.s.chain.blocks.height)}
+        self.journal.save()
+        self.log.info(f"{self.role}: {what}: sent at nonce {n} before a restart; not sent again")
+        return n
+
+    def forget(self, key: str) -> None:
+        """Take the step ``key`` of :meth:`once` as not sent (the transaction at its nonce was another)."""
+        self.journal.notes.setdefault("sent", {}).pop(key, None)
+        self.journal.save()
 
     def _count(self, sender: Any, block: str) -> int:
         """``sender``'s transaction count at ``block`` ("pending" counts what waits in the mempool)."""

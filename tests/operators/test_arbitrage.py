@@ -167,25 +167,30 @@ def test_restart_after_the_request_was_sent__finds_it_and_does_not_request_again
 def test_restart_after_the_sale_was_sent__does_not_sell_twice(desk):
     _seed(desk)
     pool = _pool_at(desk, +0.04)
+    from ssi.operators import arbitrage as arbitrage_module
+
     s = desk.connect()
     wlp = s.account(None, "wlp")
     arb = _arb(desk, pool)
-    sells: list = []
-    original = arb._swap
+    real_send = arbitrage_module.send
+    sells: list[int] = []
 
-    def die_after_sending(r, *, cash_in):  # the swap is mined; the process stops before journaling it
-        if not cash_in:
-            s.token(desk.symbol).approve(pool.address, int(r["shares"]), sender=wlp)
-            r["nonce"] = arb._nonce("pending")
-            pool.swap(int(r["shares"]), False, int(r["cost"]), wlp.address, sender=wlp)
-            sells.append(r["nonce"])
+    def killed_after_the_sale(steps, provider):  # the swap is mined; the process stops before journaling it
+        receipts = real_send(steps, provider)
+        if steps[-1].what == "swap" and steps[-1].args[1] is False:
+            sells.append(int(receipts[-1].nonce))
             raise KeyboardInterrupt
-        original(r, cash_in=cash_in)
+        return receipts
 
-    arb._swap = die_after_sending
-    with pytest.raises(KeyboardInterrupt):
-        run_until_quiet(arb, desk.pmm(), desk.custodian(), desk.keeper(), rounds=8)
-    assert sells and arb.round["phase"] == "sell" and arb.round["nonce"] == sells[0]
+    arbitrage_module.send = killed_after_the_sale
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_until_quiet(arb, desk.pmm(), desk.custodian(), desk.keeper(), rounds=8)
+    finally:
+        arbitrage_module.send = real_send
+    # stopped in the sale's step: the journal holds the sale at its nonce, not yet as sent
+    assert sells and arb.round["phase"] == "sell"
+    assert arb.journal.notes["sending"] == {f"round {arb.round['id']} sell": sells[0]}
     shares_left = int(s.token(desk.symbol).balanceOf(wlp.address))
 
     restarted = _arb(desk, pool, journal=arb.journal)
