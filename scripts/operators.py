@@ -1,23 +1,21 @@
-"""`ape run operators demo|bench`: the PMM, custodian and keeper operators at work on a local chain."""
+"""`ape run operators demo|bench`: the PMM, custodian, keeper (and, in the demo, arbitrage) operators at work on a local chain."""
 
 from __future__ import annotations
 
 import json
 
 import click
-from ape.cli import ConnectedProviderCommand
-
-from ssi.ops.cli import quiet_ape_log
+from ssi.ops.cli import OpsCommand, quiet_ape_log
 
 
 @click.group()
 def cli() -> None:
-    """The desk's operators, in this process (the Silverback bots are `silverback run pmm|custodian|keeper`)."""
+    """The desk's operators, in this process (the Silverback bots are `silverback run pmm|custodian|keeper|arbitrage`)."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=OpsCommand)
 def demo(provider) -> None:  # noqa: ANN001
-    """A mint and a redemption after only the WLP's request; a rebalance after only the compiler's announce."""
+    """A mint and a redemption after only the WLP's request; two arbitrage rounds; a rebalance after only the compiler's announce."""
     from ape import accounts, chain, project
 
     from ssi.operators.showcase import demo as run
@@ -28,8 +26,9 @@ def demo(provider) -> None:  # noqa: ANN001
     run(project, chain, accounts, click.echo)
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@click.option("--requests", "n", default=20, show_default=True, help="mint requests, one after the other")
+@cli.command(cls=OpsCommand)
+@click.option("--requests", "n", type=click.IntRange(min=1), default=20, show_default=True,
+              help="mint requests, one after the other")
 @click.option("--block-time", type=click.IntRange(min=0, max=60), default=0, show_default=True,
               help="seconds between blocks (anvil interval mining; Base: 2); 0: a block per transaction")
 @click.option("--json", "as_json", is_flag=True)
@@ -40,8 +39,6 @@ def bench(provider, n: int, block_time: int, as_json: bool) -> None:  # noqa: AN
     from ssi.operators.showcase import bench as run
 
     quiet_ape_log()
-    if n < 1:
-        raise click.UsageError(f"--requests {n}: must be at least 1")
     result = run(project, chain, accounts, n, (lambda _: None) if as_json else click.echo, block_time)
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -321,3 +321,11 @@ def test_arb_pool__opens_the_pool_at_the_premium_and_records_it(tmp_path, ops, b
 def test_arb_pool__refusals(ops, chain, accounts, args, message):
     line = refused(chain, accounts, "arb", "pool", "--index", "MAG7", *args)
     assert line == message
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--requests", "0"], "error: Invalid value for '--requests': 0 is not in the range x>=1."),
+    (["--block-time", "61"], "error: Invalid value for '--block-time': 61 is not in the range 0<=x<=60."),
+])
+def test_operators_bench__refusals(ops, chain, accounts, args, message):
+    assert refused(chain, accounts, "operators", "bench", *args) == message

@@ -297,3 +297,36 @@ def test_a_stale_prices_file_is_refused_and_nothing_sent(desk, tmp_path):
     prices.write_text(prices.read_text())  # written again: fresh, and the pool 4% above NAV is traded
     arb.sweep()
     assert arb.round is not None or arb.journal.notes.get("rounds")
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"SSI_ARB_SPREAD_BPS": "abc"}, "SSI_ARB_SPREAD_BPS='abc' is not a number"),
+    ({"SSI_ARB_SPREAD_BPS": "10000"}, "SSI_ARB_SPREAD_BPS=10000: must be below 10000"),
+    ({"SSI_ARB_GAS_GWEI": "-1"}, "SSI_ARB_GAS_GWEI='-1': must be zero or more"),
+    ({"SSI_ARB_NATIVE_PRICE": "0"}, "SSI_ARB_NATIVE_PRICE='0': must be positive"),
+    ({"SSI_ARB_PRICES": "p.json", "SSI_ARB_PRICES_DATE": "2025-01-31"},
+     "set SSI_ARB_PRICES or SSI_ARB_PRICES_DATE, not both"),
+    ({"SSI_ARB_PRICES_DATE": "yesterday"}, "SSI_ARB_PRICES_DATE='yesterday' is not a date (YYYY-MM-DD)"),
+    ({"SSI_ARB_PRICES": "p.json", "SSI_ARB_PRICES_MAX_AGE": "0"}, "SSI_ARB_PRICES_MAX_AGE='0': must be positive"),
+    ({"SSI_ARB_MAX_SHARES": "lots"}, "SSI_ARB_MAX_SHARES='lots' is not a number of shares"),
+    ({"SSI_ARB_INDEX": "NOPE"}, "unknown index 'NOPE' on ethereum:local (known: MAG7.ssi)"),
+])
+def test_arbitrage_from_env__a_bad_setting_refuses_to_start_with_one_line(desk, monkeypatch, env, message):
+    from ssi.operators.config import arbitrage_from_env
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(OpsError) as refused:
+        arbitrage_from_env(desk.connect())
+    assert str(refused.value) == message
+
+
+def test_arbitrage_from_env__defaults_on_the_local_chain_wait_for_the_pool(desk):
+    from ssi.operators.config import arbitrage_from_env
+
+    s = desk.connect()
+    s.book.local.pop("pools", None)  # (in memory: earlier tests of this module recorded theirs)
+    arb = arbitrage_from_env(s)
+    assert arb.pool is None and arb.locate is not None
+    assert arb.feed.day is not None and str(arb.feed.day) == "2025-01-31"
+    assert arb.settings.spread_bps == 20.0 and arb.settings.gas_price_wei == 10**9
