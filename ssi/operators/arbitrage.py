@@ -296,7 +296,7 @@ class ArbitrageOperator(Operator):
             found = self._request_of(r, q.nonce)
             if found is None:
                 return  # the quote's request is not mined yet
-            r.update(phase="wait", request=found, deadline=q.deadline)
+            r.update(phase="wait", request=found, deadline=q.deadline)  # (cancel_after: from its event)
             self.journal.save()
             self.log.info(f"arbitrage: request {found} of this round found on chain (sent before a restart)")
             return
@@ -314,7 +314,8 @@ class ArbitrageOperator(Operator):
             if r["side"] == "mint":
                 self._close(r, "request refused")
             return
-        r.update(phase="wait", request=req.id, cost=q.cash + req.fee, deadline=q.deadline)
+        r.update(phase="wait", request=req.id, cost=q.cash + req.fee, deadline=q.deadline,
+                 cancel_after=req.cancel_after)
         self.journal.save()
 
     def _request_of(self, r: dict[str, Any], nonce: int) -> int | None:
@@ -323,7 +324,7 @@ class ArbitrageOperator(Operator):
         for log in event.range(int(r["block"]), int(self.s.chain.blocks.height) + 1,
                                search_topics={"wlp": str(self.wlp.address)}):
             if int(log.quote_nonce) == nonce:
-                r["cost"] = int(log.cash) + int(log.fee)
+                r.update(cost=int(log.cash) + int(log.fee), cancel_after=int(log.cancel_after))
                 return int(log.id)
         return None
 
@@ -338,8 +339,15 @@ class ArbitrageOperator(Operator):
                 self._close(r, f"request {rid} filled")
         elif status in ("cancelled", "rejected"):
             self._close(r, f"request {rid} {status}: escrow refunded")
-        elif status == "open" and self.s.next_timestamp() > int(r["deadline"]):
-            if self.act(f"cancel request {rid}: the PMM let its quote expire", trading.cancel, self.s, self.wlp, rid,
+        else:
+            now = self.s.next_timestamp()
+            if status == "open" and now > int(r["deadline"]):
+                why = "the PMM let its quote expire"
+            elif status == "delivered" and now >= int(r["cancel_after"]):
+                why = "delivered and never settled"  # no report backs it; a backed one is refused: settle it
+            else:
+                return
+            if self.act(f"cancel request {rid}: {why}", trading.cancel, self.s, self.wlp, rid,
                         once=f"cancel {rid}") is not None:
                 r["cancelled_at"] = int(self.s.chain.blocks.height)  # (a change: the tick looks again, now)
                 self.journal.save()

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from ssi.chain.localchain import custodian_holdings
-from ssi.chain.protocol import claims_of, required_reserve
+from ssi.chain.protocol import STATUS, claims_of, required_reserve
 from ssi.ops.chainview import basket
 from ssi.ops.errors import OpsError
 from ssi.ops.pool import open_pool, pool_of
@@ -330,3 +330,29 @@ def test_arbitrage_from_env__defaults_on_the_local_chain_wait_for_the_pool(desk)
     assert arb.pool is None and arb.locate is not None
     assert arb.feed.day is not None and str(arb.feed.day) == "2025-01-31"
     assert arb.settings.spread_bps == 20.0 and arb.settings.gas_price_wei == 10**9
+
+
+def test_delivered_but_never_reported__cancelled_after_the_timeout__escrow_back_basket_owed_to_the_pmm(desk):
+    """A custodian that never reports: the PMM delivered, nothing settles; the WLP loses nothing."""
+    from ssi.ops.clock import advance
+
+    _seed(desk)
+    pool = _pool_at(desk, +0.04)
+    s = desk.connect()
+    wlp = s.account(None, "wlp")
+    arb, pmm = _arb(desk, pool), desk.pmm()
+    cash0 = int(s.cash().balanceOf(wlp.address))
+    arb.sweep()
+    pmm.sweep()  # delivered; no custodian and no keeper run
+    rid = int(arb.round["request"])
+    assert STATUS[int(s.deployment.issuer.request_status(rid))] == "delivered"
+    arb.sweep()
+    assert arb.round["phase"] == "wait" and not any(a.what.startswith("cancel") for a in arb.actions)
+    advance(s, days=None, hours=None, seconds=int(arb.round["cancel_after"]) - s.now(), to=None)
+    arb.sweep()
+    [done] = arb.journal.notes["rounds"]
+    assert done["outcome"] == f"request {rid} cancelled: escrow refunded" and done["profit"] == 0
+    assert int(s.cash().balanceOf(wlp.address)) == cash0
+    owed = list(s.deployment.issuer.BasketOwed.range(int(done["block"]), int(s.chain.blocks.height) + 1,
+                                                     search_topics={"id": rid}))
+    assert len(owed) == 1 and str(owed[0].pmm) == str(s.account(None, "pmm").address)
